@@ -1,0 +1,96 @@
+"""Plain data passed between the pipeline stages.
+
+Every stage takes and returns these dataclasses, so each stage can be tested
+on its own and a Python user can enter or leave the pipeline anywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class BlockKind(str, Enum):
+    """What a block of an article is; exporters style each kind differently."""
+
+    CAPTION = "caption"
+    HEADLINE = "headline"
+    PARAGRAPH = "paragraph"
+    SUBHEADING = "subheading"
+    QUOTE = "quote"
+
+
+@dataclass
+class Block:
+    """One block of an article (a paragraph, a sub-heading, a quote ...).
+
+    `number` is 1-based and stable: it is the block's position in the file, so
+    ids survive re-runs and appear unchanged in every export.
+    """
+
+    number: int
+    kind: BlockKind
+    text: str
+    language: str | None = None
+    language_confidence: float | None = None
+    sentences: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    """An article as read from disk, before and after detection/segmentation."""
+
+    id: str
+    path: str
+    blocks: list[Block]
+    date: str | None = None
+    language: str | None = None
+    language_confidence: float | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def headline(self) -> Block | None:
+        for block in self.blocks:
+            if block.kind is BlockKind.HEADLINE:
+                return block
+        return None
+
+    @property
+    def caption(self) -> Block | None:
+        for block in self.blocks:
+            if block.kind is BlockKind.CAPTION:
+                return block
+        return None
+
+
+@dataclass
+class BilingualRow:
+    """One aligned pair: a source sentence beside its translation.
+
+    This is the unit every exporter writes. `sentence` is 1-based within its
+    block. `flags` holds quality-check names (empty when nothing is wrong).
+    """
+
+    document: str
+    block: int
+    kind: str
+    sentence: int
+    source_lang: str
+    source: str
+    target_lang: str
+    target: str
+    flags: list[str] = field(default_factory=list)
+    score: float | None = None
+
+
+@dataclass
+class BilingualDocument:
+    """A document with its rows and the facts exporters put in a title block."""
+
+    document: Document
+    rows: list[BilingualRow]
+    source_lang: str
+    target_lang: str
+    model: str | None = None
+    note: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
