@@ -1,0 +1,77 @@
+"""Tab-separated rows, one per sentence, for spreadsheets and scripts.
+
+Tabs, newlines, carriage returns and backslashes inside texts are written as
+`\\t`, `\\n`, `\\r` and `\\\\`, so every record is one physical line with
+the same number of fields (safe for cut, awk, grep); `unescape` restores them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bitext.documents import BilingualDocument, BilingualRow
+
+COLUMNS = [
+    "document",
+    "block",
+    "kind",
+    "sentence",
+    "source_lang",
+    "source",
+    "target_lang",
+    "target",
+    "flags",
+]
+
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+def escape(text: str) -> str:
+    return "".join(_ESCAPES.get(ch, ch) for ch in text)
+
+
+def unescape(text: str) -> str:
+    out = []
+    chars = iter(text)
+    for ch in chars:
+        if ch == "\\":
+            nxt = next(chars, "")
+            out.append(_UNESCAPES.get(nxt, "\\" + nxt))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def row_fields(row: BilingualRow) -> list[str]:
+    return [
+        row.document,
+        str(row.block),
+        row.kind,
+        str(row.sentence),
+        row.source_lang,
+        row.source,
+        row.target_lang,
+        row.target,
+        ",".join(row.flags),
+    ]
+
+
+def render_rows(rows: Iterable[BilingualRow]) -> bytes:
+    lines = ["\t".join(COLUMNS)]
+    for row in rows:
+        lines.append("\t".join(escape(field) for field in row_fields(row)))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+class TsvExporter:
+    suffix = ".tsv"
+
+    def render(self, document: BilingualDocument, *, granularity: str = "sentence") -> bytes:
+        return render_rows(document.rows)
+
+    def render_many(self, documents: Iterable[BilingualDocument]) -> bytes:
+        return render_rows(row for doc in documents for row in doc.rows)
+
+
+EXPORTER = TsvExporter()

@@ -1,0 +1,51 @@
+"""Shared fixtures: the project's copy model, built once per test session.
+
+The model is built by `bitext.copymodel` into a real `.argosmodel` archive and
+installed with `bitext.models.install_archive`, the same path a downloaded
+package takes. It translates every sentence into itself, so a test can check
+that each translation sits beside its own source.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def copy_model_archive(tmp_path_factory) -> Path:
+    from bitext.copymodel import build_copy_package
+
+    archive = tmp_path_factory.mktemp("model") / "translate-nb_en-copy.argosmodel"
+    return build_copy_package(archive, size="test")
+
+
+@pytest.fixture(scope="session")
+def installed_models(tmp_path_factory, copy_model_archive) -> Path:
+    """A models folder with the copy model installed; treat as read-only."""
+    from bitext.models import install_archive
+
+    store = tmp_path_factory.mktemp("models")
+    install_archive(copy_model_archive, store)
+    return store
+
+
+@pytest.fixture()
+def models_copy(tmp_path, installed_models) -> Path:
+    """A private, writable copy of the installed models folder."""
+    target = tmp_path / "models"
+    shutil.copytree(installed_models, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def translator(installed_models):
+    from bitext.engine import Translator
+    from bitext.models import find_package
+
+    return Translator(find_package("nb", "en", installed_models), threads=1)
