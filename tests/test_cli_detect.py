@@ -1,0 +1,54 @@
+"""`bitext detect`: JSON lines per document, blocks on request, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from .conftest import SEEDS_DIR
+
+
+def run_detect(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bitext", "detect", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_json_lines_with_blocks_for_seeds_and_a_planted_english_quote(tmp_path):
+    seed = (SEEDS_DIR / "000_971f0af4c1b6c782.txt").read_text(encoding="utf-8")
+    quote = (
+        "– We will keep working closely with our partners in the region to protect "
+        "security and stability, the minister told reporters on Monday."
+    )
+    planted = tmp_path / "planted.txt"
+    planted.write_text(seed + "\n\n" + quote + "\n", encoding="utf-8")
+    proc = run_detect("--json", "--blocks", str(SEEDS_DIR), str(planted))
+    assert proc.returncode == 0, proc.stderr
+    reports = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["path"].rsplit("/", 1)[-1] for r in reports] == [
+        "000_971f0af4c1b6c782.txt",
+        "002_a3320b0741197cf2.txt",
+        "planted.txt",
+    ]
+    for report in reports:
+        assert report["language"] == "nb"
+        assert 0.5 <= report["confidence"] <= 1
+        assert all({"block", "language", "confidence"} <= set(b) for b in report["blocks"])
+    last_block = reports[-1]["blocks"][-1]
+    assert last_block["language"] == "en"
+    assert reports[-1]["blocks_by_language"] == {"en": 1, "nb": 19}
+
+
+def test_missing_path_exits_2_and_bad_file_exits_1(tmp_path):
+    assert run_detect(str(tmp_path / "nope")).returncode == 2
+    (tmp_path / "bad.txt").write_bytes(b"\x00\x01binary")
+    (tmp_path / "good.txt").write_text("Dette er en helt vanlig norsk setning om været i dag.\n")
+    proc = run_detect("--json", str(tmp_path))
+    assert proc.returncode == 1
+    assert "bad.txt" in proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert any(r.get("language") == "nb" for r in lines)
