@@ -28,6 +28,19 @@ models_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(models_app, name="models")
+cache_app = typer.Typer(
+    help="The translation memory: every sentence translated, reused by later runs.\n\n"
+    "Example: bitext cache info",
+    no_args_is_help=True,
+)
+app.add_typer(cache_app, name="cache")
+glossary_app = typer.Typer(
+    help="Glossaries: English spellings of names and fixed translations of terms.\n\n"
+    "Example: bitext glossary check my_terms.tsv seeds/",
+    no_args_is_help=True,
+)
+app.add_typer(glossary_app, name="glossary")
+
 
 EXIT_OK, EXIT_FAILED, EXIT_REQUEST = 0, 1, 2
 
@@ -112,11 +125,28 @@ def translate(
     threads: Annotated[
         int | None, typer.Option("--threads", help="CPU threads [default: all cores].")
     ] = None,
-    device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "cpu",
+    device: Annotated[
+        str, typer.Option("--device", help="auto (CUDA when CTranslate2 sees a GPU), cpu or cuda.")
+    ] = "auto",
     compute_type: Annotated[
         str, typer.Option("--compute-type", help="CTranslate2 compute type [default: int8 on CPU].")
     ] = "default",
     models_dir: ModelsDir = None,
+    glossary: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--glossary",
+            help="Glossary file (TSV, CSV or TBX) on top of the default name list; repeatable.",
+        ),
+    ] = None,
+    no_default_glossary: Annotated[
+        bool,
+        typer.Option("--no-default-glossary", help="Do not respell names with the shipped list."),
+    ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", help="Neither read nor write the translation memory."),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the run summary as JSON on stdout.")
     ] = False,
@@ -136,6 +166,9 @@ def translate(
     if granularity not in ("block", "sentence"):
         _err("error: --granularity must be 'block' or 'sentence'")
         raise typer.Exit(EXIT_REQUEST)
+    if device not in ("auto", "cpu", "cuda"):
+        _err("error: --device must be 'auto', 'cpu' or 'cuda'")
+        raise typer.Exit(EXIT_REQUEST)
     options = TranslateOptions(
         output_dir=output,
         formats=formats,
@@ -148,6 +181,9 @@ def translate(
         threads=threads,
         overwrite=overwrite,
         granularity=granularity,
+        glossaries=list(glossary or []),
+        default_glossary=not no_default_glossary,
+        cache=not no_cache,
     )
     bar = _ProgressBar()
     try:
@@ -251,6 +287,87 @@ def models_remove(
         raise typer.Exit(EXIT_REQUEST)
     for path in removed:
         typer.echo(f"removed {path}")
+
+
+@cache_app.command("info")
+def cache_info(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Where the translation memory is, its size, and entries per model.
+
+    The location is $BITEXT_CACHE_DIR/memory.sqlite3, else
+    ~/.cache/bitext/memory.sqlite3. Example: bitext cache info
+    """
+    from bitext.memory import TranslationMemory
+
+    with TranslationMemory() as memory:
+        info = memory.info()
+    if as_json:
+        typer.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"path\t{info['path']}")
+    typer.echo(f"size\t{info['bytes'] / 1e6:.1f} MB")
+    typer.echo(f"entries\t{info['entries']}")
+    for model, count in info["models"].items():
+        typer.echo(f"model\t{count}\t{model}")
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Delete every entry of the translation memory.
+
+    Example: bitext cache clear
+    """
+    from bitext.memory import TranslationMemory
+
+    with TranslationMemory() as memory:
+        removed = memory.clear()
+        path = memory.path
+    typer.echo(f"removed {removed} entries from {path}")
+
+
+@glossary_app.command("check")
+def glossary_check(
+    file: Annotated[Path, typer.Argument(help="A glossary file (TSV, CSV or TBX).")],
+    folder: Annotated[
+        Path | None,
+        typer.Argument(help="Articles to match it against [default: seeds/]."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Report duplicates, conflicts, no-op entries and entries that never match.
+
+    Example: bitext glossary check my_terms.tsv seeds/
+    """
+    from bitext.glossary import Glossary, GlossaryError, check_glossary, format_check_report
+    from bitext.reading import find_articles, read_document
+
+    try:
+        glossary = Glossary.load(file)
+    except GlossaryError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_REQUEST) from None
+    try:
+        paths = list(find_articles([folder or Path("seeds")]))
+    except FileNotFoundError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_REQUEST) from None
+
+    def texts():
+        for path in paths:
+            try:
+                document = read_document(path)
+            except Exception as exc:  # an unreadable article is reported, not fatal
+                _err(f"warning: {path}: {exc}")
+                continue
+            for block in document.blocks:
+                yield block.text
+
+    report = check_glossary(glossary, texts())
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(format_check_report(report))
 
 
 def main() -> None:  # pragma: no cover - console entry point

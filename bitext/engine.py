@@ -1,24 +1,36 @@
 """Translation on CTranslate2 with an Argos package's model and tokenizer.
 
 argostranslate's own translate() makes one CTranslate2 call per paragraph.
-Here all sentences of a run arrive at once: duplicates are dropped, the rest
-are sorted by token length and translated in token-bounded batches, and the
-results are mapped back. Decoding settings are those of argostranslate 1.11
-(beam 4, length penalty 0.2, unknown tokens replaced), so each sentence comes
-out as Argos would give it.
+Here all sentences of a chunk of documents arrive in one call: duplicates are
+dropped, sentences already in the translation memory are taken from it, the
+rest are sorted by token length and translated in token-bounded batches, and
+the results are mapped back. Decoding settings are those of argostranslate
+1.11 (beam 4, length penalty 0.2, unknown tokens replaced, the package's
+target prefix), so each sentence comes out as Argos would give it, up to
+CTranslate2's own batch invariance (bench/translate_speed.py measures it).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bitext.models import InstalledPackage
+
+if TYPE_CHECKING:
+    from bitext.memory import TranslationMemory
 
 #: Sentences longer than this many tokens are cut on token boundaries,
 #: translated piece by piece and rejoined (models are trained on shorter input).
 MAX_INPUT_TOKENS = 250
+#: argostranslate leaves CTranslate2's default decoding limit (256 tokens).
+ARGOS_MAX_DECODING_LENGTH = 256
+#: Source tokens per batch. 2048 is ~64-80 news sentences, the batch size the
+#: brief measured; bench/translate_speed.py --batch-tokens compares others.
+DEFAULT_BATCH_TOKENS = 2048
+DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass(frozen=True)
@@ -39,16 +51,44 @@ class DecodeOptions:
 
 
 def thread_layout(cores: int | None = None, threads: int | None = None) -> tuple[int, int]:
-    """(inter_threads, intra_threads) for this machine.
+    """(inter_threads, intra_threads): replicas, and threads per replica.
 
-    Rule (see bench/translate_speed.py): up to 4 cores, one replica using all of
-    them; above that, replicas of 4 threads each, which ran twice the
-    throughput of one 16-thread replica on 16 cores.
+    Rule, from the brief's measurement: on 16 cores, 4 replicas of 4 threads
+    ran twice the throughput of 1 replica of 16 threads (one batch cannot keep
+    many threads busy). So up to 4 threads, one replica uses them all; above
+    that, replicas of 4 threads each (a remainder of 1-3 threads is left to
+    reading and export). This machine has 2 cores, where the rule gives
+    (1, 2): only that end of the rule was measured here.
     """
     total = threads or cores or os.cpu_count() or 1
+    total = max(1, total)
     if total <= 4:
         return 1, total
     return total // 4, 4
+
+
+def resolve_device(device: str) -> str:
+    """`auto` is CUDA only when CTranslate2 sees a GPU, else the CPU."""
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {', '.join(DEVICES)}, not {device!r}")
+    if device != "auto":
+        return device
+    import ctranslate2
+
+    return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+
+
+@dataclass
+class TranslateStats:
+    """What one `translate` call did; the pipeline and benchmark report it."""
+
+    sentences: int = 0
+    unique: int = 0
+    cached: int = 0
+    translated: int = 0
+    source_tokens: int = 0
+    batches: int = 0
+    calls: list[int] = field(default_factory=list, repr=False)
 
 
 class Translator:
@@ -58,11 +98,11 @@ class Translator:
         self,
         package: InstalledPackage,
         *,
-        device: str = "cpu",
+        device: str = "auto",
         compute_type: str = "default",
         threads: int | None = None,
         options: DecodeOptions | None = None,
-        max_batch_tokens: int = 4096,
+        max_batch_tokens: int = DEFAULT_BATCH_TOKENS,
     ) -> None:
         import ctranslate2
 
@@ -71,13 +111,14 @@ class Translator:
         self.max_batch_tokens = max_batch_tokens
         self._argos = package.load_argos()
         self._tokenizer = self._argos.tokenizer
-        if device == "auto":
-            device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+        device = resolve_device(device)
         if compute_type == "default":
             compute_type = "int8" if device == "cpu" else "int8_float16"
-        inter, intra = thread_layout(threads=threads)
+        inter, intra = thread_layout(threads=threads) if device == "cpu" else (1, 1)
         self.device = device
         self.compute_type = compute_type
+        self.inter_threads, self.intra_threads = inter, intra
+        self.last_stats = TranslateStats()
         self._model = ctranslate2.Translator(
             str(package.path / "model"),
             device=device,
@@ -88,9 +129,20 @@ class Translator:
 
     @property
     def model_key(self) -> str:
-        """Identifies the model and settings: outputs depend on nothing else."""
+        """Identifies the model and settings: outputs depend on nothing else.
+
+        Package code, version and archive SHA-256 (or, for a package installed
+        without a record, the model file's size and time), compute type and
+        decoding settings. It keys the translation memory.
+        """
         package = self.package
-        return f"{package.code}@{package.version}#{package.sha256 or ''}|{self.options.key()}"
+        checksum = package.sha256
+        if not checksum:
+            stat = (package.path / "model" / "model.bin").stat()
+            checksum = f"unrecorded:{stat.st_size}:{stat.st_mtime_ns}"
+        return (
+            f"{package.code}@{package.version}#{checksum}|{self.compute_type}|{self.options.key()}"
+        )
 
     def tokenize(self, sentence: str) -> list[str]:
         return self._tokenizer.encode(sentence)
@@ -113,37 +165,93 @@ class Translator:
         self,
         sentences: Sequence[str],
         progress: Callable[[int], None] | None = None,
+        *,
+        memory: TranslationMemory | None = None,
+        on_translated: Callable[[dict[str, str]], None] | None = None,
     ) -> list[str]:
-        """Translations of `sentences`, in order; `progress(n)` after each batch."""
+        """Translations of `sentences`, in order.
+
+        Duplicates are translated once; with a `memory`, known sentences are
+        taken from it and new ones stored in it batch by batch (so an
+        interrupted run keeps its work). After each batch, `progress(n)` gets
+        the number of distinct sentences finished and `on_translated` a dict
+        of them (source -> translation), so callers can export documents as
+        soon as their last sentence is done. Blank sentences give "".
+        """
+        stats = self.last_stats = TranslateStats(sentences=len(sentences))
         unique = list(dict.fromkeys(s for s in sentences if s.strip()))
-        units: list[tuple[int, list[str]]] = []  # (index into unique, tokens)
-        for index, sentence in enumerate(unique):
+        stats.unique = len(unique)
+        done: dict[str, str] = {}
+        key = self.model_key
+        if memory is not None and unique:
+            done.update(memory.get_many(key, unique))
+            stats.cached = len(done)
+            if done:
+                self._report(dict(done), progress, on_translated)
+        todo = [s for s in unique if s not in done]
+        # Units: a sentence, or a piece of a too long one.
+        units: list[tuple[int, list[str]]] = []
+        parts = [0] * len(todo)
+        for index, sentence in enumerate(todo):
             for piece in self._pieces(self.tokenize(sentence)):
                 units.append((index, piece))
+                parts[index] += 1
+                stats.source_tokens += len(piece)
         order = sorted(range(len(units)), key=lambda u: (len(units[u][1]), u))
-        outputs: list[str | None] = [None] * len(units)
-        batch: list[int] = []
-        batch_tokens = 0
-        for unit in order + [None]:
-            if unit is not None:
-                size = len(units[unit][1]) + 1
-                if not batch or batch_tokens + size <= self.max_batch_tokens:
-                    batch.append(unit)
-                    batch_tokens += size
-                    continue
-            if batch:
-                self._run_batch(batch, units, outputs)
-                if progress:
-                    progress(len({units[u][0] for u in batch}))
-            if unit is not None:
-                batch, batch_tokens = [unit], len(units[unit][1]) + 1
-        translated: dict[str, list[str]] = {}
-        for (index, _), output in zip(units, outputs):
-            translated.setdefault(unique[index], []).append(output or "")
-        return [" ".join(translated[s]) if s in translated else "" for s in sentences]
+        outputs: dict[int, list[str | None]] = {}
+        for group in self._groups(order, units):
+            results = self._run(group, units)
+            stats.batches += 1
+            stats.calls.append(len(group))
+            finished: dict[str, str] = {}
+            for unit, text in zip(group, results):
+                index = units[unit][0]
+                slot = outputs.setdefault(index, [])
+                slot.append((unit, text))
+                if len(slot) == parts[index]:
+                    finished[todo[index]] = " ".join(t for _, t in sorted(slot))
+                    del outputs[index]
+            if memory is not None and finished:
+                memory.put_many(key, finished)
+            done.update(finished)
+            stats.translated += len(finished)
+            if finished:
+                self._report(finished, progress, on_translated)
+        return [done.get(s, "") for s in sentences]
 
-    def _run_batch(self, batch: list[int], units, outputs: list[str | None]) -> None:
-        tokens = [units[u][1] for u in batch]
+    @staticmethod
+    def _report(finished, progress, on_translated) -> None:
+        if on_translated:
+            on_translated(finished)
+        if progress:
+            progress(len(finished))
+
+    def _groups(self, order: list[int], units) -> list[list[int]]:
+        """Token-bounded batches in length order, `inter_threads` per call.
+
+        One call with several batches lets CTranslate2 run them on its
+        replicas in parallel; with one replica each call is one batch.
+        """
+        batches: list[list[int]] = []
+        batch: list[int] = []
+        tokens = 0
+        for unit in order:
+            size = len(units[unit][1]) + 1
+            if batch and tokens + size > self.max_batch_tokens:
+                batches.append(batch)
+                batch, tokens = [], 0
+            batch.append(unit)
+            tokens += size
+        if batch:
+            batches.append(batch)
+        per_call = max(1, self.inter_threads)
+        return [
+            [u for b in batches[i : i + per_call] for u in b]
+            for i in range(0, len(batches), per_call)
+        ]
+
+    def _run(self, group: list[int], units) -> list[str]:
+        tokens = [units[u][1] for u in group]
         prefix = (
             [[self.package.target_prefix]] * len(tokens) if self.package.target_prefix else None
         )
@@ -154,8 +262,8 @@ class Translator:
             beam_size=self.options.beam_size,
             length_penalty=self.options.length_penalty,
             replace_unknowns=self.options.replace_unknowns,
-            max_decoding_length=min(1024, 2 * longest + 16),
-            max_batch_size=0,
+            max_decoding_length=min(1024, max(ARGOS_MAX_DECODING_LENGTH, 2 * longest + 16)),
+            max_batch_size=self.max_batch_tokens if self.inter_threads > 1 else 0,
+            batch_type="tokens",
         )
-        for unit, result in zip(batch, results):
-            outputs[unit] = self._detokenize(result.hypotheses[0])
+        return [self._detokenize(r.hypotheses[0]) for r in results]

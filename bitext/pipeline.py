@@ -8,16 +8,21 @@ module only orders them, isolates failures per document, and writes files.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bitext.documents import BilingualDocument, Block, Document
 from bitext.engine import DecodeOptions, Translator
 from bitext.exporters import get_exporter
 from bitext.models import InstalledPackage, find_package, missing_model_message, models_dir
 from bitext.outputs import atomic_write_bytes, clean_temporaries, output_stems
+
+if TYPE_CHECKING:
+    from bitext.glossary import Glossary
 
 #: Language codes that go through a Norwegian (Bokmål) model.
 NORWEGIAN = {"nb", "nn", "no"}
@@ -39,11 +44,20 @@ class TranslateOptions:
     target_lang: str = "en"
     fast: bool = False
     models_dir: Path | None = None
-    device: str = "cpu"
+    device: str = "auto"
     compute_type: str = "default"
     threads: int | None = None
     overwrite: bool = False
     granularity: str = "block"
+    #: Glossary files put on top of the default name list (issue 9).
+    glossaries: list[Path] = field(default_factory=list)
+    default_glossary: bool = True
+    #: Translation memory: on by default; `cache_path` None means the default
+    #: location ($BITEXT_CACHE_DIR or ~/.cache/bitext/memory.sqlite3).
+    cache: bool = True
+    cache_path: Path | None = None
+    #: Documents read, translated and exported together (memory stays flat).
+    chunk_documents: int = 200
 
 
 @dataclass
@@ -65,6 +79,9 @@ class DocumentResult:
 @dataclass
 class RunSummary:
     results: list[DocumentResult] = field(default_factory=list)
+    #: Distinct sentences taken from the translation memory / run through a model.
+    cached_sentences: int = 0
+    model_sentences: int = 0
 
     @property
     def failed(self) -> list[DocumentResult]:
@@ -90,6 +107,7 @@ class RunSummary:
             "blocks": sum(r.blocks for r in self.results),
             "sentences": sum(r.sentences for r in self.results),
             "translated_sentences": sum(r.translated_sentences for r in self.results),
+            "cache": {"hits": self.cached_sentences, "translated": self.model_sentences},
             "languages": dict(sorted(self.languages.items())),
             "files": self.files,
             "results": [vars(r) for r in self.results],
@@ -136,6 +154,10 @@ class _Run:
         self.options = options
         self.translator_factory = translator_factory
         self.translators: dict[tuple[str, str], Translator] = {}
+        self.glossary: Glossary | None = None
+        self.memory = None
+        self.tracker: _Progress | None = None
+        self.exported = False  # once a file is written, errors are per document
 
     def package_for(self, source: str) -> InstalledPackage:
         store = models_dir(self.options.models_dir)
@@ -176,9 +198,12 @@ def translate_paths(
 ) -> RunSummary:
     """Translate every article under `paths` and write its exports.
 
-    Raises RequestError before writing anything when the request cannot work
-    (missing path, missing model). Failures of single documents are recorded
-    in the summary and do not stop the others.
+    Documents are handled in chunks (`options.chunk_documents`), so memory
+    stays flat on any corpus size; all sentences of a chunk go through one
+    engine call, and each document is written as soon as its last sentence
+    is translated. Raises RequestError before writing anything when the
+    request cannot work (missing path, missing model, bad glossary). Failures
+    of single documents are recorded in the summary and do not stop the others.
     """
     from bitext.reading import find_articles
 
@@ -191,87 +216,216 @@ def translate_paths(
     stems = output_stems(files)
     forced = None if options.source_lang == "auto" else options.source_lang
     run = _Run(options, translator_factory)
+    run.glossary = load_glossary(options)
     summary = RunSummary()
-    prepared: list[tuple[DocumentResult, Document, str]] = []
+    run.tracker = _Progress(progress, len(files))
+    run.memory = None if not options.cache else _open_memory(options)
+    try:
+        chunk: list[tuple[DocumentResult, Document, str]] = []
+        chunk_sentences = 0
+        for position, path in enumerate(files, start=1):
+            run.tracker.documents_seen = position
+            stem = stems[path]
+            result = DocumentResult(path=str(path), document=stem, status="failed")
+            summary.results.append(result)
+            outputs = _output_paths(options, stem)
+            if any(p.resolve() in inputs for p in outputs):
+                result.reason = "an output file would overwrite an input; choose another -o folder"
+                continue
+            if not options.overwrite and all(p.exists() for p in outputs):
+                result.status = "skipped"
+                result.reason = "already exported (use --overwrite to redo)"
+                result.files = [str(p) for p in outputs]
+                continue
+            try:
+                document = prepare_document(path, stem, forced)
+            except Exception as exc:  # one bad file never stops the batch
+                result.reason = _reason(exc)
+                continue
+            result.language = document.language
+            result.warnings = list(document.warnings)
+            result.blocks = len(document.blocks)
+            result.sentences = sum(len(b.sentences) for b in document.blocks)
+            if document.language in UNDECIDED:
+                result.reason = (
+                    f"language {document.language or 'unknown'} (confidence "
+                    f"{document.language_confidence or 0:.2f}); give --from CODE to translate it "
+                    "anyway"
+                )
+                continue
+            chunk.append((result, document, stem))
+            chunk_sentences += result.sentences
+            if len(chunk) >= options.chunk_documents or chunk_sentences >= CHUNK_SENTENCES:
+                _translate_chunk(chunk, run, summary)
+                chunk, chunk_sentences = [], 0
+        if chunk:
+            _translate_chunk(chunk, run, summary)
+    finally:
+        if run.memory is not None:
+            run.memory.close()
+    return summary
 
-    for path in files:
-        stem = stems[path]
-        result = DocumentResult(path=str(path), document=stem, status="failed")
-        summary.results.append(result)
-        outputs = _output_paths(options, stem)
-        if any(p.resolve() in inputs for p in outputs):
-            result.reason = "an output file would overwrite an input; choose another -o folder"
-            continue
-        if not options.overwrite and all(p.exists() for p in outputs):
-            result.status = "skipped"
-            result.reason = "already exported (use --overwrite to redo)"
-            result.files = [str(p) for p in outputs]
-            continue
+
+#: A chunk is closed at this many sentences even before `chunk_documents`.
+CHUNK_SENTENCES = 20_000
+
+
+def load_glossary(options: TranslateOptions) -> Glossary:
+    """The default name list (unless switched off) with the user's files on top."""
+    from bitext.glossary import Glossary, GlossaryError
+
+    glossary = Glossary.default() if options.default_glossary else Glossary.empty()
+    for path in options.glossaries:
         try:
-            document = prepare_document(path, stem, forced)
-        except Exception as exc:  # one bad file never stops the batch
-            result.reason = _reason(exc)
-            continue
-        result.language = document.language
-        result.warnings = list(document.warnings)
-        result.blocks = len(document.blocks)
-        result.sentences = sum(len(b.sentences) for b in document.blocks)
-        if document.language in UNDECIDED:
-            result.reason = (
-                f"language {document.language or 'unknown'} (confidence "
-                f"{document.language_confidence or 0:.2f}); give --from CODE to translate it anyway"
-            )
-            continue
-        prepared.append((result, document, stem))
+            glossary = glossary.merged(Glossary.load(path))
+        except GlossaryError as exc:
+            raise RequestError(str(exc)) from exc
+    return glossary
 
-    # The models needed must all be there before any work is done.
-    needed = sorted(
-        {
-            model_language(d.language)
-            for _, d, _ in prepared
-            if model_language(d.language) != options.target_lang
-        }
-    )
-    for source in needed:
-        run.package_for(source)
 
-    by_source: dict[str, list[str]] = {}
-    for _, document, _ in prepared:
+def _open_memory(options: TranslateOptions):
+    from bitext.memory import TranslationMemory
+
+    try:
+        return TranslationMemory(options.cache_path)
+    except (OSError, sqlite3.Error) as exc:
+        raise RequestError(f"cannot open the translation memory: {exc}") from exc
+
+
+class _Progress:
+    """Sentences done out of an estimated total (chunks are read as they go).
+
+    The total is exact once every document has been read; before that it is
+    the sentences seen so far plus their average per document for the rest.
+    """
+
+    def __init__(self, callback: Callable[[int, int], None] | None, documents: int) -> None:
+        self.callback = callback
+        self.documents = documents
+        self.documents_seen = 0
+        self.seen = 0
+        self.done = 0
+
+    def add(self, sentences: int) -> None:
+        self.seen += sentences
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        if self.callback is None:
+            return
+        rest = self.documents - self.documents_seen
+        total = self.seen + (self.seen * rest // max(1, self.documents_seen))
+        self.callback(min(self.done, total), max(total, self.done))
+
+
+def _translate_chunk(
+    chunk: list[tuple[DocumentResult, Document, str]], run: _Run, summary: RunSummary
+) -> None:
+    """Translate every sentence of a chunk in one engine call per model; export.
+
+    The model sees each sentence after `Glossary.protect` (so the memory is
+    keyed on what the model saw); `restore` runs on its output.
+    """
+    options, glossary = run.options, run.glossary
+    # The models needed must be there: before anything is written this is a
+    # request error; later, only the documents that need it fail.
+    sources: dict[int, str] = {}
+    for i, (result, document, _) in enumerate(chunk):
         source = model_language(document.language)
         if source == options.target_lang:
             continue
+        try:
+            run.translator(source)
+        except RequestError as exc:
+            if not run.exported:
+                raise
+            result.reason = str(exc)
+            continue
+        sources[i] = source
+    if not run.exported:
+        options.output_dir.mkdir(parents=True, exist_ok=True)
+        clean_temporaries(options.output_dir)
+
+    protected: dict[str, dict[str, tuple[str, object]]] = {}
+    waiting: dict[tuple[str, str], list[int]] = {}
+    pending: dict[int, int] = {}
+    for i, source in sources.items():
+        _, document, _ = chunk[i]
+        seen = protected.setdefault(source, {})
+        needs: set[str] = set()
         for block in document.blocks:
-            if _goes_through_model(document, block, source):
-                by_source.setdefault(source, []).extend(block.sentences)
-    translations: dict[str, dict[str, str]] = {}
-    total = sum(len(set(s)) for s in by_source.values())
-    done = 0
+            if not _goes_through_model(document, block, source):
+                continue
+            for sentence in block.sentences:
+                if sentence not in seen:
+                    seen[sentence] = glossary.protect(sentence)
+                text = seen[sentence][0]
+                if text.strip():
+                    needs.add(text)
+        for text in needs:
+            waiting.setdefault((source, text), []).append(i)
+        pending[i] = len(needs)
+    outputs: dict[str, dict[str, str]] = {source: {} for source in protected}
+    run.tracker.add(len(waiting))
 
-    def advance(count: int) -> None:
-        nonlocal done
-        done += count
-        if progress:
-            progress(min(done, total), total)
-
-    for source, sentences in by_source.items():
-        translator = run.translator(source)
-        unique = list(dict.fromkeys(sentences))
-        outputs = translator.translate(unique, progress=advance)
-        translations[source] = dict(zip(unique, outputs))
-
-    options.output_dir.mkdir(parents=True, exist_ok=True)
-    clean_temporaries(options.output_dir)
-    for result, document, stem in prepared:
+    def export(i: int) -> None:
+        result, document, stem = chunk[i]
+        if result.reason:  # failed before translation (a missing model)
+            return
+        source = sources.get(i)
+        translations: dict[str, dict[str, str]] = {}
+        flagged: set[str] = set()
+        if source is not None:
+            mine: dict[str, str] = {}
+            for sentence, (text, state) in protected[source].items():
+                if text.strip() and text in outputs[source]:
+                    mine[sentence] = glossary.restore(outputs[source][text], state)
+            translations[source] = mine
+            flagged = {s for s, t in mine.items() if glossary.missing_terms(s, t)}
         try:
             bilingual = build_bilingual(document, translations, run, options)
+            _flag_rows(bilingual, flagged)
             result.translated_sentences = sum(
                 1 for r in bilingual.rows if r.source_lang != r.target_lang
             )
             result.files = write_exports(bilingual, stem, options)
             result.status = "done"
+            run.exported = True
         except Exception as exc:
             result.reason = _reason(exc)
-    return summary
+
+    for i in range(len(chunk)):
+        if pending.get(i, 0) == 0:
+            export(i)
+    for source in protected:
+
+        def finished(done: dict[str, str], source: str = source) -> None:
+            outputs[source].update(done)
+            for text in done:
+                for i in waiting.pop((source, text), ()):
+                    pending[i] -= 1
+                    if pending[i] == 0:
+                        export(i)
+
+        texts = [text for (s, text) in waiting if s == source]
+        translator = run.translator(source)
+        translator.translate(
+            texts, progress=run.tracker.advance, memory=run.memory, on_translated=finished
+        )
+        summary.cached_sentences += translator.last_stats.cached
+        summary.model_sentences += translator.last_stats.translated
+    for i, count in pending.items():
+        if count:  # nothing left to wait for (e.g. an empty translation)
+            export(i)
+
+
+def _flag_rows(bilingual: BilingualDocument, flagged: set[str]) -> None:
+    """Rows whose glossary targets are missing from the translation get FLAG."""
+    from bitext.glossary import FLAG
+
+    for row in bilingual.rows:
+        if row.source in flagged and row.source_lang != row.target_lang and FLAG not in row.flags:
+            row.flags.append(FLAG)
 
 
 def build_bilingual(
@@ -304,6 +458,8 @@ def build_bilingual(
             translate_block=lambda b: _goes_through_model(document, b, source),
         )
     metadata = {}
+    if model is not None and run.glossary is not None:
+        metadata["Glossary"] = run.glossary.name
     if document.language_confidence is not None:
         metadata["Detected language"] = f"{document.language} ({document.language_confidence:.2f})"
     return BilingualDocument(

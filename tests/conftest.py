@@ -17,6 +17,21 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = ROOT / "seeds"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_translation_memory(tmp_path_factory):
+    """Every test's translation memory lives in a temporary folder, never ~/.cache."""
+    import os
+
+    folder = tmp_path_factory.mktemp("cache")
+    old = os.environ.get("BITEXT_CACHE_DIR")
+    os.environ["BITEXT_CACHE_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("BITEXT_CACHE_DIR", None)
+    else:
+        os.environ["BITEXT_CACHE_DIR"] = old
+
+
 @pytest.fixture(scope="session")
 def copy_model_archive(tmp_path_factory) -> Path:
     from bitext.copymodel import build_copy_package

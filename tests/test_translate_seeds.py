@@ -36,8 +36,13 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def seed_run(tmp_path_factory, installed_models):
     out = tmp_path_factory.mktemp("exports")
+    # Without the name glossary, so every target equals its source exactly
+    # (tests/test_translate_glossary.py checks the respelled names).
     summary = translate_paths(
-        [SEEDS_DIR], TranslateOptions(output_dir=out, models_dir=installed_models, threads=1)
+        [SEEDS_DIR],
+        TranslateOptions(
+            output_dir=out, models_dir=installed_models, threads=1, default_glossary=False
+        ),
     )
     return out, summary
 
@@ -108,7 +113,10 @@ def test_same_command_twice_gives_identical_files(seed_run, tmp_path, installed_
     out, _ = seed_run
     again = tmp_path / "again"
     translate_paths(
-        [SEEDS_DIR], TranslateOptions(output_dir=again, models_dir=installed_models, threads=1)
+        [SEEDS_DIR],
+        TranslateOptions(
+            output_dir=again, models_dir=installed_models, threads=1, default_glossary=False
+        ),
     )
     for path in out.iterdir():
         assert (again / path.name).read_bytes() == path.read_bytes(), path.name

@@ -1,0 +1,135 @@
+"""Translation memory: a SQLite cache of every sentence ever translated.
+
+A newsroom translates overlapping article sets again and again; a sentence
+already translated with the same model and decoding settings never goes
+through the model twice. The key is (model key, source text): the model key
+names the package code, version, archive SHA-256, compute type and decoding
+settings (see `Translator.model_key`), and the source text is exactly what the
+model saw (after glossary placeholders), so a changed glossary or model can
+never return a stale result.
+
+The database runs in WAL mode with a busy timeout: two runs at once can read
+while the other writes, and writes wait for each other instead of failing.
+Each batch is committed on its own, so an interrupted run keeps what it did.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+FILE_NAME = "memory.sqlite3"
+#: SQLite's default limit on host parameters is 999 in older builds.
+_CHUNK = 500
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS translations (
+    model TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (model, source)
+) WITHOUT ROWID
+"""
+
+
+def default_path() -> Path:
+    """`$BITEXT_CACHE_DIR/memory.sqlite3`, else the user's cache folder."""
+    folder = os.environ.get("BITEXT_CACHE_DIR")
+    if folder:
+        return Path(folder) / FILE_NAME
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "bitext" / FILE_NAME
+
+
+class TranslationMemory:
+    """Source -> translation per model key, stored in one SQLite file."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 60.0):
+        self.path = Path(path) if path is not None else default_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: transactions are opened explicitly below.
+        self._db = sqlite3.connect(
+            str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
+        )
+        self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.execute(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> TranslationMemory:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def get_many(self, model: str, sources: Sequence[str]) -> dict[str, str]:
+        """The stored translations of those `sources` that are in the memory."""
+        found: dict[str, str] = {}
+        unique = list(dict.fromkeys(sources))
+        for start in range(0, len(unique), _CHUNK):
+            part = unique[start : start + _CHUNK]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT source, target FROM translations WHERE model = ? AND source IN ({marks})",
+                [model, *part],
+            )
+            found.update(rows)
+        return found
+
+    def put_many(self, model: str, pairs: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
+        """Store translations in one transaction (an existing entry is replaced)."""
+        items = list(pairs.items() if isinstance(pairs, Mapping) else pairs)
+        if not items:
+            return
+        now = time.time()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO translations (model, source, target, created) "
+                "VALUES (?, ?, ?, ?)",
+                [(model, s, t, now) for s, t in items],
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def info(self) -> dict:
+        """Where the memory is, how big, and how many entries per model key."""
+        models = dict(
+            self._db.execute("SELECT model, COUNT(*) FROM translations GROUP BY model ORDER BY 1")
+        )
+        size = sum(
+            p.stat().st_size
+            for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
+            if p.exists()
+        )
+        return {
+            "path": str(self.path),
+            "bytes": size,
+            "entries": sum(models.values()),
+            "models": models,
+        }
+
+    def clear(self, model: str | None = None) -> int:
+        """Delete every entry (or those of one model key); returns how many went."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if model is None:
+                cursor = self._db.execute("DELETE FROM translations")
+            else:
+                cursor = self._db.execute("DELETE FROM translations WHERE model = ?", (model,))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._db.execute("VACUUM")
+        return cursor.rowcount

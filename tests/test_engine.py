@@ -1,0 +1,129 @@
+"""The translation engine on the real copy model (issue 6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bitext.engine import (
+    MAX_INPUT_TOKENS,
+    DecodeOptions,
+    Translator,
+    resolve_device,
+    thread_layout,
+)
+from bitext.memory import TranslationMemory
+from bitext.models import find_package
+from bitext.reading import read_document
+from bitext.segmentation import split_sentences
+
+from .conftest import SEEDS_DIR
+
+
+@pytest.fixture(scope="module")
+def seed_sentences() -> list[str]:
+    out = []
+    for path in sorted(SEEDS_DIR.glob("*.txt")):
+        for block in read_document(path).blocks:
+            out.extend(split_sentences(block.text))
+    return out
+
+
+def test_thread_layout_rule():
+    # Up to 4 threads: one replica using them all.
+    assert thread_layout(cores=1) == (1, 1)
+    assert thread_layout(cores=2) == (1, 2)
+    assert thread_layout(cores=4) == (1, 4)
+    # Above 4: replicas of 4 threads (the brief: 4x4 ran 2x 1x16 on 16 cores).
+    assert thread_layout(cores=16) == (4, 4)
+    assert thread_layout(cores=8) == (2, 4)
+    assert thread_layout(cores=6) == (1, 4)
+    # --threads overrides the core count.
+    assert thread_layout(cores=16, threads=2) == (1, 2)
+    assert thread_layout(cores=2, threads=12) == (3, 4)
+
+
+def test_auto_device_is_cuda_only_when_ctranslate2_sees_a_gpu():
+    import ctranslate2
+
+    expected = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    assert resolve_device("auto") == expected
+    assert resolve_device("cpu") == "cpu"
+    with pytest.raises(ValueError, match="device"):
+        resolve_device("tpu")
+
+
+def test_defaults_int8_on_cpu(translator):
+    assert translator.device == "cpu"
+    assert translator.compute_type == "int8"
+    assert (translator.inter_threads, translator.intra_threads) == (1, 1)
+
+
+def test_copy_model_output_in_order_with_duplicates_and_blanks(translator, seed_sentences):
+    sentences = seed_sentences + ["", "   "] + seed_sentences[:5]
+    out = translator.translate(sentences)
+    assert out == [s if s.strip() else "" for s in sentences]
+    stats = translator.last_stats
+    assert stats.unique == len(set(seed_sentences))
+    assert stats.translated == stats.unique and stats.cached == 0
+
+
+def test_batched_equals_one_by_one(installed_models, seed_sentences):
+    """Batch invariance: a big length-sorted batch gives what single calls give."""
+    package = find_package("nb", "en", installed_models)
+    big = Translator(package, threads=1, max_batch_tokens=100_000)
+    batched = big.translate(seed_sentences)
+    assert big.last_stats.batches == 1
+    alone = [big.translate([s])[0] for s in seed_sentences]
+    assert batched == alone
+    small = Translator(package, threads=1, max_batch_tokens=64)
+    assert small.translate(seed_sentences) == batched
+    assert small.last_stats.batches > 10
+
+
+def test_batches_are_token_bounded_and_length_sorted(installed_models, seed_sentences):
+    package = find_package("nb", "en", installed_models)
+    engine = Translator(package, threads=1, max_batch_tokens=200)
+    seen: list[list[str]] = []
+    engine.translate(seed_sentences, on_translated=lambda done: seen.append(list(done)))
+    lengths = [[len(engine.tokenize(s)) for s in batch] for batch in seen]
+    for batch in lengths:
+        assert sum(n + 1 for n in batch) <= 200 or len(batch) == 1
+    flat = [n for batch in lengths for n in batch]
+    assert flat == sorted(flat)
+    assert sorted(s for batch in seen for s in batch) == sorted(set(seed_sentences))
+
+
+def test_long_sentence_is_cut_and_rejoined(translator, seed_sentences):
+    long = " ".join(seed_sentences[:20])
+    assert len(translator.tokenize(long)) > MAX_INPUT_TOKENS
+    (out,) = translator.translate([long])
+    # Pieces are joined with a space: the words and their order survive.
+    assert "".join(out.split()) == "".join(long.split())
+
+
+def test_memory_makes_a_rerun_translate_nothing(translator, seed_sentences, tmp_path):
+    with TranslationMemory(tmp_path / "m.sqlite3") as memory:
+        progress: list[int] = []
+        first = translator.translate(seed_sentences, progress=progress.append, memory=memory)
+        assert sum(progress) == len(set(seed_sentences))
+        assert memory.info()["entries"] == len(set(seed_sentences))
+        second = translator.translate(seed_sentences, memory=memory)
+        assert second == first
+        assert translator.last_stats.cached == len(set(seed_sentences))
+        assert translator.last_stats.translated == 0
+        # A new sentence is the only one translated.
+        translator.translate(seed_sentences + ["Helt ny setning her."], memory=memory)
+        assert translator.last_stats.translated == 1
+
+
+def test_memory_entries_are_not_shared_across_settings(installed_models, tmp_path):
+    package = find_package("nb", "en", installed_models)
+    beam = Translator(package, threads=1)
+    greedy = Translator(package, threads=1, options=DecodeOptions.fast())
+    assert beam.model_key != greedy.model_key
+    assert package.sha256 and package.sha256 in beam.model_key
+    assert "beam=4" in beam.model_key and "int8" in beam.model_key
+    with TranslationMemory(tmp_path / "m.sqlite3") as memory:
+        memory.put_many(beam.model_key, {"Hei.": "stale beam result"})
+        assert beam.translate(["Hei."], memory=memory) == ["stale beam result"]
+        assert greedy.translate(["Hei."], memory=memory) == ["Hei."]
