@@ -23,8 +23,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 models_app = typer.Typer(
-    help="Install, list and remove Argos translation packages.\n\n"
-    "Example: bitext models install translate-nb_en-1_9.argosmodel",
+    help="Find, install, list, verify and remove Argos translation packages.\n\n"
+    "Example: bitext models install nb-en",
     no_args_is_help=True,
 )
 app.add_typer(models_app, name="models")
@@ -132,6 +132,13 @@ def translate(
         str, typer.Option("--compute-type", help="CTranslate2 compute type [default: int8 on CPU].")
     ] = "default",
     models_dir: ModelsDir = None,
+    download: Annotated[
+        bool,
+        typer.Option(
+            "--download",
+            help="Install a missing model from the package index first (needs network).",
+        ),
+    ] = False,
     glossary: Annotated[
         list[Path] | None,
         typer.Option(
@@ -186,8 +193,18 @@ def translate(
         cache=not no_cache,
     )
     bar = _ProgressBar()
+    downloaded: set[tuple[str, str]] = set()
     try:
-        summary = translate_paths(paths or [Path("seeds")], options, progress=bar)
+        while True:  # models are checked before any work, so a retry is clean
+            try:
+                summary = translate_paths(paths or [Path("seeds")], options, progress=bar)
+                break
+            except RequestError as exc:
+                pair = getattr(exc, "missing_pair", None)
+                if not download or pair is None or pair in downloaded:
+                    raise
+                downloaded.add(pair)
+                _install(f"{pair[0]}-{pair[1]}", models_dir)
     except RequestError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_REQUEST) from None
@@ -216,26 +233,177 @@ def translate(
     raise typer.Exit(EXIT_FAILED if summary.failed else EXIT_OK)
 
 
-@models_app.command("install")
-def models_install(
-    archive: Annotated[Path, typer.Argument(help="An .argosmodel file.")],
-    models_dir: ModelsDir = None,
-    sha256: Annotated[
-        str | None, typer.Option("--sha256", help="Refuse the file unless its SHA-256 is this.")
-    ] = None,
-) -> None:
-    """Install an Argos package from a file, checked before anything is written.
+class _DownloadBar:
+    """Bytes, size, speed and time left of a download; a summary line when not a terminal."""
 
-    Example: bitext models install translate-nb_en-1_9.argosmodel
-    """
-    from bitext.models import ModelError, install_archive
+    def __init__(self) -> None:
+        self._progress = None
+        self._task = None
+        self._start = None
+        self._done = 0
+        self._tty = sys.stderr.isatty()
 
+    def __call__(self, done: int, total: int | None) -> None:
+        import time
+
+        if self._start is None:
+            self._start = time.monotonic()
+            self._first = done
+        self._done = done
+        if not self._tty:
+            return
+        if self._progress is None:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+
+            self._progress = Progress(
+                TextColumn("downloading"),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("download", total=total)
+        self._progress.update(self._task, completed=done, total=total)
+
+    def close(self) -> None:
+        import time
+
+        if self._progress is not None:
+            self._progress.stop()
+        if self._start is not None:
+            seconds = max(time.monotonic() - self._start, 1e-6)
+            fetched = self._done - self._first
+            _err(
+                f"downloaded {self._done / 1e6:.1f} MB"
+                + (f" (resumed at {self._first / 1e6:.1f} MB)" if self._first else "")
+                + f" in {seconds:.1f} s ({fetched / 1e6 / seconds:.1f} MB/s)"
+            )
+
+
+def _install(target: str, models_dir: Path | None, **options):
+    """Run `bitext.index.install` with a download bar; errors exit 2 with their message."""
+    from bitext.index import install
+    from bitext.models import ModelError
+
+    bar = _DownloadBar()
     try:
-        package = install_archive(archive, models_dir, expected_sha256=sha256)
+        return install(target, models_dir, progress=bar, on_message=_err, **options)
     except ModelError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_REQUEST) from None
-    typer.echo(f"installed {package.code} {package.version} ({package.pair}) in {package.path}")
+    finally:
+        bar.close()
+
+
+IndexOption = Annotated[
+    str | None,
+    typer.Option(
+        "--index",
+        help="Package index address (a mirror) [default: $ARGOS_PACKAGE_INDEX or Argos's].",
+    ),
+]
+
+
+@models_app.command("install")
+def models_install(
+    package: Annotated[
+        str,
+        typer.Argument(
+            help="A pair (nb-en), a package code (translate-nb_en), an .argosmodel file, "
+            "or a folder holding an unpacked package."
+        ),
+    ],
+    models_dir: ModelsDir = None,
+    sha256: Annotated[
+        str | None,
+        typer.Option("--sha256", help="Refuse the archive unless its SHA-256 is this."),
+    ] = None,
+    index: IndexOption = None,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Fetch the package index again first.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Download again even if that version is installed.")
+    ] = False,
+) -> None:
+    """Install an Argos package, checked before anything is written.
+
+    A pair or code is downloaded from the package index (resumable, retried,
+    SHA-256 checked against bitext's pinned digests); a file or folder is
+    installed offline. A package is either fully installed or not at all.
+
+    Example: bitext models install nb-en
+    Example: bitext models install translate-nb_en-1_9.argosmodel
+    """
+    result = _install(
+        package, models_dir, expected_sha256=sha256, index=index, refresh=refresh, force=force
+    )
+    pkg = result.package
+    typer.echo(f"{result.status} {pkg.code} {pkg.version} ({pkg.pair}) in {pkg.path}")
+
+
+@models_app.command("available")
+def models_available(
+    source: Annotated[str | None, typer.Option("--from", help="Only this source language.")] = None,
+    target: Annotated[str | None, typer.Option("--to", help="Only this target language.")] = None,
+    index: IndexOption = None,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Fetch the index again instead of the cached copy.")
+    ] = False,
+    models_dir: ModelsDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List the packages of the Argos package index (cached in the models folder).
+
+    Example: bitext models available --from nb --to en
+    """
+    from bitext.index import fetch_index
+    from bitext.models import ModelError, list_installed
+
+    try:
+        found = fetch_index(index, models_dir, refresh=refresh)
+    except ModelError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_REQUEST) from None
+    if found.warning:
+        _err(f"warning: {found.warning}")
+    installed = {(p.code, p.version) for p in list_installed(models_dir)}
+    entries = [
+        e
+        for e in found.entries
+        if (source is None or e.from_code == source) and (target is None or e.to_code == target)
+    ]
+    if not entries:
+        _err(f"no packages match in {found.url}")
+    for e in entries:
+        row = {
+            "code": e.code,
+            "pair": e.pair,
+            "version": e.package_version,
+            "from_name": e.from_name,
+            "to_name": e.to_name,
+            "file": e.filename,
+            "installed": (e.code, e.package_version) in installed,
+            "pinned_sha256": e.pinned_sha256,
+        }
+        if as_json:
+            typer.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            typer.echo(
+                f"{e.code}\t{e.pair}\t{e.package_version}\t{e.from_name} -> {e.to_name}"
+                + ("\tinstalled" if row["installed"] else "")
+            )
 
 
 @models_app.command("list")
@@ -245,13 +413,17 @@ def models_list(
 ) -> None:
     """List installed packages: code, pair, version, size, folder, checksum.
 
+    The checksum is the SHA-256 of the archive installed ("tree:" and a digest
+    of every file for a package installed from a folder).
+
     Example: bitext models list --json
     """
-    from bitext.models import list_installed
+    from bitext.models import list_installed, recover_store
 
+    recover_store(models_dir)
     packages = list_installed(models_dir)
     if not packages and not as_json:
-        _err("no packages installed (bitext models install FILE.argosmodel)")
+        _err("no packages installed (bitext models install nb-en, or FILE.argosmodel)")
     for pkg in packages:
         row = {
             "code": pkg.code,
@@ -260,14 +432,56 @@ def models_list(
             "size": pkg.size_bytes,
             "path": str(pkg.path),
             "sha256": pkg.sha256,
+            "tree_sha256": pkg.tree_sha256,
+            "source": pkg.source,
         }
+        checksum = pkg.sha256 or (f"tree:{pkg.tree_sha256}" if pkg.tree_sha256 else "-")
         if as_json:
             typer.echo(json.dumps(row, ensure_ascii=False))
         else:
             typer.echo(
                 f"{pkg.code}\t{pkg.pair}\t{pkg.version}\t{row['size'] / 1e6:.1f} MB\t"
-                f"{pkg.path}\t{pkg.sha256 or '-'}"
+                f"{pkg.path}\t{checksum}"
             )
+
+
+@models_app.command("verify")
+def models_verify(
+    models_dir: ModelsDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Re-check every installed package against its recorded checksums and load it.
+
+    Exit code 0 when every package is intact, 1 when one is not (each named
+    with what is wrong; reinstall or remove it).
+
+    Example: bitext models verify
+    """
+    from bitext.models import verify_installed
+
+    results = verify_installed(models_dir)
+    if not results and not as_json:
+        _err("no packages installed")
+    for r in results:
+        if as_json:
+            row = {
+                "path": str(r.path),
+                "code": r.package.code if r.package else None,
+                "pair": r.package.pair if r.package else None,
+                "version": r.package.version if r.package else None,
+                "ok": r.ok,
+                "problems": r.problems,
+                "warnings": r.warnings,
+            }
+            typer.echo(json.dumps(row, ensure_ascii=False))
+            continue
+        name = f"{r.package.code} {r.package.version} ({r.package.pair})" if r.package else ""
+        typer.echo(f"{'ok' if r.ok else 'FAILED'}\t{name}\t{r.path}")
+        for problem in r.problems:
+            _err(f"  {r.path}: {problem}")
+        for warning in r.warnings:
+            _err(f"  warning: {r.path}: {warning}")
+    raise typer.Exit(EXIT_FAILED if any(not r.ok for r in results) else EXIT_OK)
 
 
 @models_app.command("remove")
@@ -275,13 +489,17 @@ def models_remove(
     package: Annotated[str, typer.Argument(help="A pair (nb-en) or package code.")],
     models_dir: ModelsDir = None,
 ) -> None:
-    """Remove an installed package.
+    """Remove an installed package (under the models folder's lock; atomic).
 
     Example: bitext models remove nb-en
     """
-    from bitext.models import remove_package
+    from bitext.models import ModelError, remove_package
 
-    removed = remove_package(package, models_dir)
+    try:
+        removed = remove_package(package, models_dir)
+    except ModelError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_REQUEST) from None
     if not removed:
         _err(f"error: no installed package matches {package!r}")
         raise typer.Exit(EXIT_REQUEST)

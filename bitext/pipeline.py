@@ -163,7 +163,9 @@ class _Run:
         store = models_dir(self.options.models_dir)
         package = find_package(source, self.options.target_lang, store)
         if package is None:
-            raise RequestError(missing_model_message(source, self.options.target_lang, store))
+            error = RequestError(missing_model_message(source, self.options.target_lang, store))
+            error.missing_pair = (source, self.options.target_lang)  # for translate --download
+            raise error
         return package
 
     def translator(self, source: str) -> Translator:
