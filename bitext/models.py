@@ -317,10 +317,29 @@ def install_archive(
     every check (and matched `expected_sha256` or bitext's pinned digest for
     its code and version); the final step is a rename.
     """
+    # The cheap checks first, so a refused archive leaves no trace at all.
+    _check_archive(Path(archive_path), expected_sha256)
     with store_lock(directory, timeout=lock_timeout, on_wait=on_wait):
         return install_archive_locked(
             archive_path, directory, source=source, expected_sha256=expected_sha256
         )
+
+
+def _check_archive(archive_path: Path, expected_sha256: str | None) -> tuple[str, str]:
+    """Digest, zip structure and member checks; returns (digest, top folder)."""
+    if not archive_path.is_file():
+        raise ModelError(f"{archive_path}: no such file")
+    digest = sha256_file(archive_path)
+    if expected_sha256 and digest.lower() != expected_sha256.strip().lower():
+        raise ModelError(
+            f"{archive_path}: SHA-256 {digest} does not match the expected "
+            f"{expected_sha256.strip().lower()}; refusing it (a corrupt or altered file?)"
+        )
+    try:
+        with zipfile.ZipFile(archive_path) as zf:
+            return digest, _check_members(zf, archive_path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ModelError(f"{archive_path}: not a zip archive ({exc})") from exc
 
 
 def install_archive_locked(
@@ -333,20 +352,8 @@ def install_archive_locked(
     """`install_archive` for a caller that already holds `store_lock`."""
     archive_path = Path(archive_path)
     store = models_dir(directory)
-    if not archive_path.is_file():
-        raise ModelError(f"{archive_path}: no such file")
-    digest = sha256_file(archive_path)
-    if expected_sha256 and digest.lower() != expected_sha256.strip().lower():
-        raise ModelError(
-            f"{archive_path}: SHA-256 {digest} does not match the expected "
-            f"{expected_sha256.strip().lower()}; refusing it (a corrupt or altered file?)"
-        )
-    try:
-        zf = zipfile.ZipFile(archive_path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ModelError(f"{archive_path}: not a zip archive ({exc})") from exc
-    with zf:
-        top = _check_members(zf, archive_path)
+    digest, top = _check_archive(archive_path, expected_sha256)
+    with zipfile.ZipFile(archive_path) as zf:
         store.mkdir(parents=True, exist_ok=True)
         clean_temporaries(store)
         staging = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=store))
