@@ -1,0 +1,261 @@
+"""Tests of bitext.aligner: link types, paragraphs, scores, chrF, band."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bitext.aligner import (
+    LENGTH_ONLY,
+    WEAK_THRESHOLD,
+    Link,
+    align_sentences,
+    anchors,
+    chrf,
+)
+
+# A short news story in Bokmål and its English version, sentence by sentence.
+NB = [
+    "Statsministeren besøkte Tromsø tirsdag 14. mars 2023.",
+    "Hun møtte ordfører Gunnar Wilhelmsen og representanter for Universitetet i Tromsø.",
+    "– Vi må satse mer på nordområdene, sa hun.",
+    "Regjeringen vil bruke 250 millioner kroner på forskning i Arktis de neste fem årene.",
+    "Opposisjonen mener beløpet er for lite.",
+    "Fremskrittspartiet krever at pengene heller går til veier og sykehus.",
+    "Hvorfor skal forskerne få mer enn pasientene?",
+    "Spørsmålet ble stilt av stortingsrepresentant Per-Willy Amundsen fra Harstad.",
+    "Statsministeren svarte at forskning skaper arbeidsplasser i nord.",
+    "Besøket ble avsluttet med en middag på Hurtigruten.",
+    "Neste stopp er Kirkenes og grensen mot Russland torsdag.",
+    "Der skal hun møte forsvarsminister Bjørn Arild Gram og NATO-offiserer.",
+]
+EN = [
+    "The Prime Minister visited Tromsø on Tuesday 14 March 2023.",
+    "She met Mayor Gunnar Wilhelmsen and representatives of the University of Tromsø.",
+    '"We must invest more in the High North," she said.',
+    "The government will spend 250 million kroner on research in the Arctic over the next"
+    " five years.",
+    "The opposition believes the amount is too small.",
+    "The Progress Party demands that the money go to roads and hospitals instead.",
+    "Why should researchers get more than patients?",
+    "The question was asked by MP Per-Willy Amundsen from Harstad.",
+    "The Prime Minister replied that research creates jobs in the north.",
+    "The visit ended with a dinner on the Hurtigruten.",
+    "Next stop is Kirkenes and the border with Russia on Thursday.",
+    "There she will meet Defence Minister Bjørn Arild Gram and NATO officers.",
+]
+NTREX = Path(__file__).resolve().parents[2] / "shared" / "data" / "ntrex-dev"
+
+
+def pairs(links: list[Link]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    return [(tuple(x.source), tuple(x.target)) for x in links]
+
+
+def check_cover(links: list[Link], n: int, m: int) -> None:
+    """Every sentence exactly once, in order; link sizes 0..2, never empty."""
+    src = [i for x in links for i in x.source]
+    tgt = [j for x in links for j in x.target]
+    assert src == list(range(n))
+    assert tgt == list(range(m))
+    for x in links:
+        assert len(x.source) <= 2 and len(x.target) <= 2
+        assert x.source or x.target
+        assert 0.0 <= x.score <= 1.0
+        assert x.weak == (x.score < WEAK_THRESHOLD)
+
+
+def test_one_to_one() -> None:
+    links = align_sentences([NB[:6], NB[6:]], [EN[:6], EN[6:]])
+    check_cover(links, 12, 12)
+    assert pairs(links) == [((k,), (k,)) for k in range(12)]
+    assert not any(x.weak for x in links)
+
+
+def test_one_to_zero_source_sentence_without_translation() -> None:
+    target = EN[:1] + EN[2:]
+    links = align_sentences([NB], [target])
+    check_cover(links, 12, 11)
+    assert ((1,), ()) in pairs(links)
+    assert ((0,), (0,)) in pairs(links) and ((2,), (1,)) in pairs(links)
+
+
+def test_zero_to_one_target_sentence_without_source() -> None:
+    source = NB[:7] + NB[8:]
+    links = align_sentences([source], [EN])
+    check_cover(links, 11, 12)
+    assert ((), (7,)) in pairs(links)
+    assert ((6,), (6,)) in pairs(links) and ((7,), (8,)) in pairs(links)
+
+
+def test_two_to_one() -> None:
+    target = EN[:4] + [EN[4] + " " + EN[5]] + EN[6:]
+    links = align_sentences([NB], [target])
+    check_cover(links, 12, 11)
+    assert ((4, 5), (4,)) in pairs(links)
+    assert sum(len(x.source) == len(x.target) == 1 for x in links) == 10
+
+
+def test_one_to_two() -> None:
+    source = NB[:8] + [NB[8] + " " + NB[9]] + NB[10:]
+    links = align_sentences([source], [EN])
+    check_cover(links, 11, 12)
+    assert ((8,), (8, 9)) in pairs(links)
+
+
+def test_two_to_two() -> None:
+    # Staggered merges: (A B | C) against (A | B C).
+    source = NB[:2] + [NB[2] + " " + NB[3], NB[4]] + NB[5:]
+    target = EN[:3] + [EN[3] + " " + EN[4]] + EN[5:]
+    links = align_sentences([source], [target])
+    check_cover(links, 11, 11)
+    assert ((2, 3), (2, 3)) in pairs(links)
+
+
+def test_links_cross_paragraphs() -> None:
+    # The English version breaks its paragraphs elsewhere; merges span them.
+    source = [NB[:3], NB[3:8], NB[8:]]
+    target = [EN[:5], [EN[5] + " " + EN[6]], EN[7:]]
+    links = align_sentences(source, target)
+    check_cover(links, 12, 11)
+    assert ((5, 6), (5,)) in pairs(links)
+    assert ((2,), (2,)) in pairs(links) and ((3,), (3,)) in pairs(links)
+
+
+def test_paragraphs_in_the_wrong_order_invent_no_sure_links() -> None:
+    source = [NB[:4], NB[4:8], NB[8:]]
+    target = [EN[8:], EN[4:8], EN[:4]]  # first and last paragraph swapped
+    target_index = {s: k for k, s in enumerate(EN[8:] + EN[4:8] + EN[:4])}
+    truth = {(k, target_index[EN[k]]) for k in range(12)}
+    links = align_sentences(source, target)
+    check_cover(links, 12, 12)
+    for x in links:
+        if x.source and x.target and not x.weak:
+            assert len(x.source) == len(x.target) == 1, x
+            assert (x.source[0], x.target[0]) in truth, x
+    # What cannot be linked in order is either left unlinked or flagged weak.
+    linked_right = sum(
+        1
+        for x in links
+        if len(x.source) == len(x.target) == 1 and (x.source[0], x.target[0]) in truth
+    )
+    assert linked_right <= 4
+    assert any(x.weak for x in links) or sum(1 for x in links if not x.target) >= 8
+
+
+def test_unrelated_texts_are_weak() -> None:
+    other = [
+        "Aksjemarkedet falt kraftig fredag etter nye renteøkninger.",
+        "Analytikere venter mer uro neste uke.",
+        "Oljeprisen steg likevel litt.",
+    ]
+    links = align_sentences([other], [EN[:3]])
+    check_cover(links, 3, 3)
+    assert all(x.weak or not (x.source and x.target) for x in links)
+
+
+def test_mismatched_translation_pairs_score_lower_than_true_pairs() -> None:
+    links = align_sentences([NB], [EN])
+    assert min(x.score for x in links) > 0.7
+
+
+def test_empty_sides() -> None:
+    assert align_sentences([], []) == []
+    links = align_sentences([["En setning."]], [])
+    assert pairs(links) == [((0,), ())]
+    links = align_sentences([], [["One.", "Two."]])
+    assert pairs(links) == [((), (0,)), ((), (1,))]
+    assert all(x.weak for x in links)
+
+
+def test_deterministic() -> None:
+    a = align_sentences([NB[:5], NB[5:]], [EN[:2], EN[3:]])
+    b = align_sentences([NB[:5], NB[5:]], [EN[:2], EN[3:]])
+    assert a == b
+
+
+def test_translations_are_used_and_checked() -> None:
+    # A "translation" that is the reference with a few words changed.
+    mt = [e.replace("The ", "A ").replace(" the ", " a ") for e in EN]
+    target = EN[:4] + [EN[4] + " " + EN[5]] + EN[6:]
+    links = align_sentences([NB], [target], translations=mt)
+    check_cover(links, 12, 11)
+    assert ((4, 5), (4,)) in pairs(links)
+    with pytest.raises(ValueError):
+        align_sentences([NB], [EN], translations=mt[:3])
+
+
+def test_translations_rescue_a_text_without_anchors() -> None:
+    # No numbers, names or quotes: only the machine translation tells.
+    nb = ["Det regnet hele dagen.", "Vi ble hjemme og leste bøker.", "Om kvelden kom sola fram."]
+    en = ["We stayed at home and read books.", "In the evening the sun came out."]
+    mt = ["It rained all day.", "We stayed home and read books.", "In the evening the sun came."]
+    links = align_sentences([nb], [en], translations=mt)
+    assert pairs(links) == [((0,), ()), ((1,), (0,)), ((2,), (1,))]
+
+
+def test_band_widens_when_the_path_leaves_it() -> None:
+    # 15 extra target sentences in front and 15 extra source sentences at
+    # the end push the path far off the diagonal.
+    extra_en = [f"Extra item number {k + 100} about something else." for k in range(15)]
+    extra_nb = [f"Ekstra punkt nummer {k + 500} om noe annet." for k in range(15)]
+    links = align_sentences([NB + extra_nb], [extra_en + EN], band=2)
+    check_cover(links, 27, 27)
+    assert [p for p in pairs(links) if p[0] and p[1]] == [((k,), (k + 15,)) for k in range(12)]
+
+
+def test_length_only_baseline_runs() -> None:
+    links = align_sentences([NB], [EN], params=LENGTH_ONLY)
+    check_cover(links, 12, 12)
+    assert sum(p == ((k,), (k,)) for k, p in enumerate(pairs(links))) >= 10
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.lists(st.text(min_size=0, max_size=30), max_size=4), max_size=5),
+    st.lists(st.lists(st.text(min_size=0, max_size=30), max_size=4), max_size=5),
+    st.integers(1, 6),
+)
+def test_links_cover_everything_once_in_order(source, target, band) -> None:
+    links = align_sentences(source, target, band=band)
+    check_cover(links, sum(map(len, source)), sum(map(len, target)))
+
+
+def test_anchors() -> None:
+    assert {"n:2023", "n:14", "m:3", "c:tromsø"} <= anchors(NB[0])
+    assert {"n:2023", "n:14", "m:3", "c:tromsø"} <= anchors(EN[0])
+    assert "n:1000000" in anchors("Det kostet 1.000.000 kroner.")
+    assert "n:1000000" in anchors("It cost 1,000,000 kroner.")
+    assert "?" in anchors(NB[6]) and "?" in anchors(EN[6])
+    assert '"' in anchors("«Nei», sa han.") and '"' in anchors('"No," he said.')
+    assert "c:the" not in anchors("The house.")  # a capital at the start says little
+
+
+def test_chrf() -> None:
+    assert chrf("the cat sat", "the cat sat") == pytest.approx(1.0)
+    assert chrf("xyz", "abc") == 0.0
+    assert chrf("", "abc") == 0.0
+    near = chrf("the cat sat on the mat", "the cat sat on a mat")
+    far = chrf("the cat sat on the mat", "stock markets fell sharply")
+    assert 0.5 < near < 1.0 and far < 0.3 < near
+    # Recall weighs more than precision (beta = 2).
+    assert chrf("the cat", "the cat sat on the mat") < chrf("the cat sat on the mat", "the cat")
+
+
+@pytest.mark.skipif(not NTREX.exists(), reason="ntrex-dev not available")
+def test_ntrex_document_with_merges_and_drops() -> None:
+    ids = (NTREX / "DOCUMENT_IDS.tsv").read_text(encoding="utf-8").splitlines()
+    nob = (NTREX / "nob.txt").read_text(encoding="utf-8").splitlines()
+    eng = (NTREX / "eng-US.txt").read_text(encoding="utf-8").splitlines()
+    size = ids.count(ids[0])
+    nob, eng = nob[:size], eng[:size]
+    rng = random.Random(7)
+    drop = rng.sample(range(1, size), 2)
+    target = [e for k, e in enumerate(eng) if k not in drop]
+    links = align_sentences([nob[:8], nob[8:]], [target])
+    check_cover(links, size, size - 2)
+    for k in drop:
+        assert ((k,), ()) in pairs(links)
