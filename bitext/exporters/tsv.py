@@ -3,6 +3,9 @@
 Tabs, newlines, carriage returns and backslashes inside texts are written as
 `\\t`, `\\n`, `\\r` and `\\\\`, so every record is one physical line with
 the same number of fields (safe for cut, awk, grep); `unescape` restores them.
+The `flags` column lists quality flags comma-separated (empty when none).
+With granularity `block` a row holds a whole block and `sentence` its range
+(`1-3`); the default is one row per sentence.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bitext.documents import BilingualDocument, BilingualRow
+from bitext.exporters._common import Segment, check_granularity, segments
 
 COLUMNS = [
     "document",
@@ -43,12 +47,14 @@ def unescape(text: str) -> str:
     return "".join(out)
 
 
-def row_fields(row: BilingualRow) -> list[str]:
+def row_fields(row: BilingualRow | Segment) -> list[str]:
+    """The fields of one row, in COLUMNS order, not yet escaped."""
+    sentence = row.sentences if isinstance(row, Segment) else str(row.sentence)
     return [
         row.document,
         str(row.block),
         row.kind,
-        str(row.sentence),
+        sentence,
         row.source_lang,
         row.source,
         row.target_lang,
@@ -57,7 +63,7 @@ def row_fields(row: BilingualRow) -> list[str]:
     ]
 
 
-def render_rows(rows: Iterable[BilingualRow]) -> bytes:
+def render_rows(rows: Iterable[BilingualRow | Segment]) -> bytes:
     lines = ["\t".join(COLUMNS)]
     for row in rows:
         lines.append("\t".join(escape(field) for field in row_fields(row)))
@@ -67,11 +73,14 @@ def render_rows(rows: Iterable[BilingualRow]) -> bytes:
 class TsvExporter:
     suffix = ".tsv"
 
-    def render(self, document: BilingualDocument, *, granularity: str = "sentence") -> bytes:
-        return render_rows(document.rows)
+    def render(self, document: BilingualDocument, *, granularity: str | None = None) -> bytes:
+        return self.render_many([document], granularity=granularity)
 
-    def render_many(self, documents: Iterable[BilingualDocument]) -> bytes:
-        return render_rows(row for doc in documents for row in doc.rows)
+    def render_many(
+        self, documents: Iterable[BilingualDocument], *, granularity: str | None = None
+    ) -> bytes:
+        unit = check_granularity(granularity, "sentence")
+        return render_rows(seg for doc in documents for seg in segments(doc.rows, unit))
 
 
 EXPORTER = TsvExporter()

@@ -1,0 +1,83 @@
+"""TMX 1.4b translation memory, for CAT tools (OmegaT, Trados, memoQ).
+
+Written with translate-toolkit's `translate.storage.tmx`. One translation
+unit per sentence, `xml:lang` set to the rows' language codes (ISO 639-1
+codes such as `nb` and `en` are valid BCP-47 tags), a `tuid` of
+`document:block.sentence`, and properties `x-document`, `x-segment`,
+`x-kind` and, when a row has any, `x-flags`. Rows that are not
+translations (a block shown beside itself in its own language) and rows
+with no target are left out: a memory of them would only mislead.
+
+The header names bitext as the creation tool and carries no creation date,
+so the same rows always give the same bytes. Characters XML cannot hold
+(C0 control characters other than tab and newline) become U+FFFD.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bitext import __version__
+from bitext.documents import BilingualDocument, BilingualRow
+from bitext.exporters._common import xml_safe
+
+#: Properties written on each unit, in this order.
+PROPERTIES = ("x-document", "x-segment", "x-kind", "x-flags")
+
+
+def in_memory(row: BilingualRow) -> bool:
+    """Rows worth a translation unit: a real translation with a target."""
+    return row.source_lang != row.target_lang and bool(row.target.strip())
+
+
+def _properties(row: BilingualRow) -> list[tuple[str, str]]:
+    props = [
+        ("x-document", row.document),
+        ("x-segment", f"{row.block}.{row.sentence}"),
+        ("x-kind", row.kind),
+    ]
+    if row.flags:
+        props.append(("x-flags", ",".join(row.flags)))
+    return props
+
+
+def render_rows(rows: Iterable[BilingualRow]) -> bytes:
+    from lxml import etree
+    from translate.storage import tmx
+
+    rows = [r for r in rows if in_memory(r)]
+    sources = sorted({r.source_lang for r in rows})
+    # TMX 1.4b: srclang "*all*" when units have different source languages.
+    srclang = sources[0] if len(sources) == 1 else ("*all*" if sources else "nb")
+    store = tmx.tmxfile(sourcelanguage=srclang)
+    for row in rows:
+        unit = store.addsourceunit(xml_safe(row.source), row.source_lang)
+        unit.settarget(xml_safe(row.target), row.target_lang, append=True)
+        unit.xmlelement.set("tuid", f"{row.document}:{row.block}.{row.sentence}")
+        first_tuv = unit.xmlelement.find(unit.namespaced("tuv"))
+        for kind, value in _properties(row):
+            prop = etree.Element(unit.namespaced("prop"))
+            prop.set("type", kind)
+            prop.text = xml_safe(value)
+            first_tuv.addprevious(prop)
+    header = store.document.getroot().find(store.namespaced("header"))
+    header.set("creationtool", "bitext")
+    header.set("creationtoolversion", __version__)
+    header.set("srclang", srclang)
+    return bytes(store)
+
+
+class TmxExporter:
+    suffix = ".tmx"
+
+    def render(self, document: BilingualDocument, *, granularity: str | None = None) -> bytes:
+        """Always one unit per sentence: `granularity` does not apply."""
+        return render_rows(document.rows)
+
+    def render_many(
+        self, documents: Iterable[BilingualDocument], *, granularity: str | None = None
+    ) -> bytes:
+        return render_rows(row for doc in documents for row in doc.rows)
+
+
+EXPORTER = TmxExporter()

@@ -1,0 +1,112 @@
+"""XLSX workbook for analysts who live in Excel.
+
+One sheet (`bitext`) with the TSV's columns, a frozen and filterable header
+row, wrapped source and target text, set column widths, and flagged rows
+highlighted (flags cell in amber, texts in light yellow). Every text cell is
+stored as a string, never as a formula, even when it starts with `=`.
+Characters XML cannot hold (C0 controls other than tab, newline and
+carriage return) become U+FFFD.
+
+openpyxl stamps the save time into docProps/core.xml and the zip; both are
+pinned, so the same rows always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+
+from bitext.documents import BilingualDocument
+from bitext.exporters._common import (
+    Segment,
+    check_granularity,
+    reproducible_zip,
+    segments,
+    xml_safe,
+)
+from bitext.exporters.tsv import COLUMNS, row_fields
+
+SHEET = "bitext"
+WIDTHS = {
+    "document": 24,
+    "block": 7,
+    "kind": 11,
+    "sentence": 9,
+    "source_lang": 8,
+    "source": 60,
+    "target_lang": 8,
+    "target": 60,
+    "flags": 22,
+}
+_NUMERIC = {"block"}  # and `sentence`, unless it is a range such as 1-3
+_WRAPPED = {"source", "target", "flags"}
+FLAG_FILL = "FFD966"
+ROW_FILL = "FFF2CC"
+_FIXED_W3CDTF = b"2000-01-01T00:00:00Z"
+_DATE_RE = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def _pin_dates(name: str, content: bytes) -> bytes:
+    if name == "docProps/core.xml":
+        return _DATE_RE.sub(rb"\g<1>" + _FIXED_W3CDTF + rb"\g<2>", content)
+    return content
+
+
+def render_segments(rows: Iterable[Segment]) -> bytes:
+    import datetime as dt
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET
+    sheet.append(COLUMNS)
+    bold = Font(bold=True)
+    for cell in sheet[1]:
+        cell.font = bold
+    wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    flag_fill = PatternFill("solid", start_color=FLAG_FILL, end_color=FLAG_FILL)
+    row_fill = PatternFill("solid", start_color=ROW_FILL, end_color=ROW_FILL)
+    number = 1
+    for number, segment in enumerate(rows, start=2):
+        for column, (name, value) in enumerate(zip(COLUMNS, row_fields(segment)), start=1):
+            cell = sheet.cell(row=number, column=column)
+            if name in _NUMERIC or (name == "sentence" and value.isdigit()):
+                cell.value = int(value)
+            else:
+                cell.value = xml_safe(value)
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+            cell.alignment = wrap if name in _WRAPPED else top
+            if segment.flags:
+                cell.fill = flag_fill if name == "flags" else row_fill
+    for column, name in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = WIDTHS[name]
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{number}"
+    fixed = dt.datetime(2000, 1, 1)
+    workbook.properties.creator = "bitext"
+    workbook.properties.created = fixed
+    workbook.properties.modified = fixed
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return reproducible_zip(buffer.getvalue(), _pin_dates)
+
+
+class XlsxExporter:
+    suffix = ".xlsx"
+
+    def render(self, document: BilingualDocument, *, granularity: str | None = None) -> bytes:
+        return self.render_many([document], granularity=granularity)
+
+    def render_many(
+        self, documents: Iterable[BilingualDocument], *, granularity: str | None = None
+    ) -> bytes:
+        unit = check_granularity(granularity, "sentence")
+        return render_segments(seg for doc in documents for seg in segments(doc.rows, unit))
+
+
+EXPORTER = XlsxExporter()
