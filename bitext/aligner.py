@@ -457,6 +457,10 @@ def _path_center(path: list[tuple[int, int, int, int]], n: int) -> np.ndarray:
     return (lo + hi) // 2
 
 
+class _NoPath(RuntimeError):
+    """The band held no complete path."""
+
+
 class _Aligner:
     def __init__(self, src: _Side, tgt: _Side, p: AlignParams, translations) -> None:
         self.src, self.tgt, self.p = src, tgt, p
@@ -698,7 +702,18 @@ class _Aligner:
     # ---- dynamic programming --------------------------------------------
 
     def run(self, half: int, center: np.ndarray | None = None):
-        """Best path in a band; also whether the path ran along the band's edge."""
+        """Best path in a band; also whether the path ran along the band's edge.
+
+        A band that leaves no way through (a very uneven pair, or a centre
+        taken from a path with long runs of 0-1 links) falls back to the
+        full table rather than failing.
+        """
+        try:
+            return self._run_band(half, center)
+        except _NoPath:
+            return self._run_band(max(self.n, self.m) + 2, None)
+
+    def _run_band(self, half: int, center: np.ndarray | None):
         self._setup_band(half, center)
         n, m, width, lo = self.n, self.m, self.width, self.lo
         inf = np.inf
@@ -759,7 +774,10 @@ class _Aligner:
                 choice[row < best - 1e-9] = insert_type
                 D[i] = row
                 back[i] = choice
-        self.last_cost = float(D[n, m - int(lo[n])])
+        end = m - int(lo[n])
+        if not 0 <= end < width or not np.isfinite(D[n, end]):
+            raise _NoPath("the band does not reach the end of both texts")
+        self.last_cost = float(D[n, end])
         # Backtrack.
         path: list[tuple[int, int, int, int]] = []
         i, j = n, m
@@ -768,7 +786,7 @@ class _Aligner:
             k = j - int(lo[i])
             t = int(back[i, k]) if 0 <= k < width else -1
             if t < 0:
-                raise RuntimeError("alignment path lost its way (band too narrow)")
+                raise _NoPath("alignment path lost its way (band too narrow)")
             a, b = LINK_TYPES[t]
             if (k <= 1 and lo[i] > 0) or (k >= width - 2 and lo[i] + width - 1 < m):
                 touched = True
