@@ -588,5 +588,108 @@ def glossary_check(
         typer.echo(format_check_report(report))
 
 
+@app.command()
+def align(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="The article, a folder of articles, or one folder holding both "
+            "article.txt and article.en.txt."
+        ),
+    ],
+    target: Annotated[
+        Path | None,
+        typer.Argument(help="Its translation, or a folder of translations with the same names."),
+    ] = None,
+    source_lang: Annotated[
+        str, typer.Option("--from", help="Source language, or 'auto' to detect it.")
+    ] = "auto",
+    target_lang: Annotated[
+        str,
+        typer.Option(
+            "--to", help="Translation language, or 'auto' (in a folder: picks x.CODE.txt)."
+        ),
+    ] = "auto",
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", help="Folder for the exports: <source-stem>.<ext>."),
+    ] = Path("exports"),
+    format: Annotated[
+        str,
+        typer.Option("--format", "-f", help="Comma-separated formats: docx,tsv,tmx,jsonl,xlsx."),
+    ] = "docx,tsv",
+    granularity: Annotated[
+        str | None,
+        typer.Option("--granularity", help="Rows per 'block' or per 'sentence' (as translate)."),
+    ] = None,
+    use_model: Annotated[
+        bool,
+        typer.Option(
+            "--use-model",
+            help="Translate the source with the installed SOURCE->TARGET model and use the "
+            "similarity of that translation (chrF) to align.",
+        ),
+    ] = False,
+    models_dir: ModelsDir = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the run summary as JSON on stdout.")
+    ] = False,
+) -> None:
+    """Align an article with its existing translation, sentence by sentence.
+
+    Links are 1-1, 1-0, 0-1, 1-2, 2-1 or 2-2, each row with a score (0..1);
+    unsure links are flagged weak-alignment. Files are paired as two files,
+    two folders with the same file names, or one folder of x.txt beside
+    x.en.txt. Output: <output>/<source-stem>.<ext>; the TSV has translate's
+    columns plus score.
+
+    Example: bitext align article.txt article.en.txt -o exports/ --format tsv,tmx
+    """
+    from bitext.align_pipeline import AlignOptions, AlignRequestError, align_paths
+    from bitext.exporters import parse_formats
+
+    try:
+        formats = parse_formats(format)
+    except ValueError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_REQUEST) from None
+    if granularity is not None and granularity not in ("block", "sentence"):
+        _err("error: --granularity must be 'block' or 'sentence'")
+        raise typer.Exit(EXIT_REQUEST)
+    options = AlignOptions(
+        output_dir=output,
+        formats=formats,
+        source_lang=source_lang,
+        target_lang=target_lang,
+        use_model=use_model,
+        models_dir=models_dir,
+        granularity=granularity,
+    )
+    try:
+        summary = align_paths(source, target, options, progress=_err)
+    except AlignRequestError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_REQUEST) from None
+    data = summary.as_dict()
+    for result in summary.results:
+        for warning in result.warnings:
+            _err(f"warning: {warning}")
+        if result.status in ("failed", "skipped"):
+            _err(f"{result.status}: {result.path}: {result.reason}")
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        from bitext.checks import format_flag_counts
+
+        typer.echo(
+            f"{data['pairs']} pairs: {data['done']} done, {data['skipped']} skipped, "
+            f"{data['failed']} failed; {data['links']} links ({data['weak']} weak)"
+        )
+        typer.echo(f"flags: {format_flag_counts(data['flags'])}")
+        for path in data["files"]:
+            typer.echo(path)
+    raise typer.Exit(EXIT_FAILED if summary.failed else EXIT_OK)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

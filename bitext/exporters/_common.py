@@ -51,6 +51,8 @@ class Segment:
     sentence_flags: list[tuple[int, str]] = field(default_factory=list)
     #: `3` for a block, `3.2` for the second sentence of block 3.
     id: str = ""
+    #: Alignment confidence (`bitext align`); a block's is its weakest row's.
+    score: float | None = None
 
 
 def sentence_segment(row: BilingualRow) -> Segment:
@@ -66,6 +68,7 @@ def sentence_segment(row: BilingualRow) -> Segment:
         list(row.flags),
         [(row.sentence, f) for f in row.flags],
         f"{row.block}.{row.sentence}",
+        row.score,
     )
 
 
@@ -84,6 +87,7 @@ def block_segment(rows: list[BilingualRow]) -> Segment:
         sort_flags(f for r in rows for f in r.flags),
         [(r.sentence, f) for r in rows for f in r.flags],
         str(first.block),
+        min((r.score for r in rows if r.score is not None), default=None),
     )
 
 

@@ -4,6 +4,8 @@ Tabs, newlines, carriage returns and backslashes inside texts are written as
 `\\t`, `\\n`, `\\r` and `\\\\`, so every record is one physical line with
 the same number of fields (safe for cut, awk, grep); `unescape` restores them.
 The `flags` column lists quality flags comma-separated (empty when none).
+Rows that carry a score (`bitext align`: the link's confidence, 0..1) add a
+last column `score`; `translate`'s TSV has no score and keeps its columns.
 With granularity `block` a row holds a whole block and `sentence` its range
 (`1-3`); the default is one row per sentence.
 """
@@ -64,9 +66,15 @@ def row_fields(row: BilingualRow | Segment) -> list[str]:
 
 
 def render_rows(rows: Iterable[BilingualRow | Segment]) -> bytes:
-    lines = ["\t".join(COLUMNS)]
+    """Rows as TSV; a last `score` column when any row has one (`bitext align`)."""
+    rows = list(rows)
+    scored = any(row.score is not None for row in rows)
+    lines = ["\t".join(COLUMNS + ["score"] if scored else COLUMNS)]
     for row in rows:
-        lines.append("\t".join(escape(field) for field in row_fields(row)))
+        fields = row_fields(row)
+        if scored:
+            fields.append("" if row.score is None else f"{row.score:.3f}")
+        lines.append("\t".join(escape(field) for field in fields))
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 

@@ -1,0 +1,513 @@
+"""The align pipeline: an article and its existing translation in, bilingual files out.
+
+paths -> pair (two files, one folder of `x.txt` + `x.en.txt`, or two folders
+with the same file names) -> read, detect, segment (the same stages as
+`translate`) -> optionally machine-translate the source (`use_model`) ->
+`bitext.aligner.align_sentences` -> rows -> checks -> export.
+
+Rows are `BilingualRow`s, one per link, so every exporter of `translate`
+writes them unchanged. Ids of a row: the block and 1-based sentence number
+of its first source sentence; a 0-1 link (a target sentence with no source)
+takes the block of the source sentence before it (the document's first
+block when there is none) and sentence number 0, so ids stay in document
+order, block-level exports keep the row beside its neighbours, and a
+sentence number 0 always means "no source sentence". Its `kind` is that of
+the target sentence's block.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bitext.documents import BilingualDocument, BilingualRow, Document
+
+#: A translation named after its source with a language code: `article.en.txt`.
+_TRANSLATION_NAME = re.compile(r"^(?P<base>.+)\.(?P<lang>[a-z]{2,3}(?:[-_][A-Za-z]{2})?)$")
+
+
+class AlignRequestError(Exception):
+    """The request cannot work at all (exit code 2): nothing was written."""
+
+
+@dataclass
+class AlignOptions:
+    """Everything `bitext align` can be told; defaults match the CLI."""
+
+    output_dir: Path = Path("exports")
+    formats: list[str] = field(default_factory=lambda: ["docx", "tsv"])
+    #: Language codes, or 'auto' to detect each document.
+    source_lang: str = "auto"
+    target_lang: str = "auto"
+    #: Translate the source with an installed model and add chrF to the costs.
+    use_model: bool = False
+    models_dir: Path | None = None
+    device: str = "auto"
+    threads: int | None = None
+    #: Rows per 'block' or 'sentence'; None: each format's default.
+    granularity: str | None = None
+
+
+@dataclass
+class AlignResult:
+    """What happened to one source file (and the translation it was paired with)."""
+
+    path: str
+    target: str | None
+    document: str
+    status: str  # done | skipped | failed
+    reason: str | None = None
+    source_lang: str | None = None
+    target_lang: str | None = None
+    source_sentences: int = 0
+    target_sentences: int = 0
+    links: int = 0
+    #: Link type ("1-1", "2-1", ...) -> count.
+    link_types: dict[str, int] = field(default_factory=dict)
+    weak: int = 0
+    used_model: str | None = None
+    files: list[str] = field(default_factory=list)
+    flags: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AlignSummary:
+    results: list[AlignResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[AlignResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def files(self) -> list[str]:
+        return [f for r in self.results for f in r.files]
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    def as_dict(self) -> dict:
+        flags: Counter = sum((Counter(r.flags) for r in self.results), Counter())
+        return {
+            "pairs": len(self.results),
+            "done": self.count("done"),
+            "skipped": self.count("skipped"),
+            "failed": self.count("failed"),
+            "links": sum(r.links for r in self.results),
+            "weak": sum(r.weak for r in self.results),
+            "flags": dict(flags),
+            "files": self.files,
+            "results": [vars(r) for r in self.results],
+        }
+
+
+@dataclass
+class _Pair:
+    source: Path
+    target: Path | None
+    #: Why the pair cannot be aligned (a source without a translation ...).
+    problem: str | None = None
+    status: str = "failed"
+
+
+# --------------------------------------------------------------------------
+# Pairing
+# --------------------------------------------------------------------------
+
+
+def _translation_parts(path: Path) -> tuple[str, str] | None:
+    """(`article`, `en`) for `article.en.txt`; None for a name without a code."""
+    match = _TRANSLATION_NAME.match(path.stem)
+    if match is None:
+        return None
+    return match["base"], match["lang"].lower().replace("_", "-")
+
+
+def pair_folder(folder: Path, target_lang: str = "auto") -> list[_Pair]:
+    """Pairs of one folder: `x.txt` with `x.<code>.txt` beside it.
+
+    With a target code only `x.<code>.*` counts as a translation; with
+    'auto' any language code does, and a source with several is a problem
+    to report (which one is meant cannot be guessed).
+    """
+    from bitext.reading import find_articles
+
+    files = list(find_articles([folder]))
+    by_base: dict[tuple[Path, str], list[Path]] = {}
+    translations: set[Path] = set()
+    for path in files:
+        parts = _translation_parts(path)
+        if parts is None:
+            continue
+        base, lang = parts
+        if target_lang != "auto" and lang != target_lang.lower():
+            continue
+        by_base.setdefault((path.parent, base), []).append(path)
+        translations.add(path)
+    pairs = []
+    for path in files:
+        if path in translations:
+            continue
+        found = by_base.get((path.parent, path.stem), [])
+        if len(found) == 1:
+            pairs.append(_Pair(path, found[0]))
+        elif not found:
+            expected = f"{path.stem}.{target_lang if target_lang != 'auto' else 'en'}.txt"
+            # Files whose name carries a code of another language are
+            # translations of something, not sources waiting for one.
+            if _translation_parts(path) is not None:
+                continue
+            pairs.append(
+                _Pair(path, None, f"no translation beside it (expected {expected})", "skipped")
+            )
+        else:
+            names = ", ".join(p.name for p in sorted(found))
+            pairs.append(
+                _Pair(path, None, f"several translations ({names}); give --to CODE to choose")
+            )
+    return pairs
+
+
+def pair_folders(source: Path, target: Path) -> list[_Pair]:
+    """Pairs of two folders: files with the same path relative to each folder."""
+    from bitext.reading import find_articles
+
+    targets = {p.relative_to(target).as_posix(): p for p in find_articles([target])}
+    pairs = []
+    for path in find_articles([source]):
+        name = path.relative_to(source).as_posix()
+        other = targets.pop(name, None)
+        if other is None:
+            pairs.append(_Pair(path, None, f"no file {name} in {target}"))
+        else:
+            pairs.append(_Pair(path, other))
+    return pairs
+
+
+def find_pairs(
+    source: str | os.PathLike[str], target: str | os.PathLike[str] | None, target_lang: str
+) -> list[_Pair]:
+    """The (source, translation) pairs a request names; AlignRequestError if none can be."""
+    source = Path(source)
+    target = Path(target) if target is not None else None
+    for path in (source, target):
+        if path is not None and not path.exists():
+            raise AlignRequestError(f"no such file or folder: {path}")
+    if target is None:
+        if not source.is_dir():
+            raise AlignRequestError(
+                f"{source} is a file: give its translation too (bitext align SOURCE TARGET)"
+            )
+        pairs = pair_folder(source, target_lang)
+    elif source.is_dir() and target.is_dir():
+        pairs = pair_folders(source, target)
+    elif source.is_file() and target.is_file():
+        pairs = [_Pair(source, target)]
+    else:
+        raise AlignRequestError("give two files or two folders (or one folder of x.txt, x.en.txt)")
+    if not any(p.target is not None for p in pairs):
+        raise AlignRequestError(
+            f"no article with a translation found in {source}"
+            + (f" and {target}" if target else " (expected pairs like x.txt and x.en.txt)")
+        )
+    return pairs
+
+
+# --------------------------------------------------------------------------
+# Rows
+# --------------------------------------------------------------------------
+
+
+def _flat(document: Document) -> tuple[list[list[str]], list[tuple[int, int, str, str | None]]]:
+    """Paragraphs of sentences (non-empty blocks) and (block, sentence, kind,
+    language) of each flat sentence."""
+    paragraphs, where = [], []
+    for block in document.blocks:
+        if not block.sentences:
+            continue
+        paragraphs.append(list(block.sentences))
+        for number, _ in enumerate(block.sentences, start=1):
+            where.append((block.number, number, block.kind.value, block.language))
+    return paragraphs, where
+
+
+def link_rows(
+    source: Document,
+    target: Document,
+    links: Iterable,
+    *,
+    source_lang: str,
+    target_lang: str,
+) -> list[BilingualRow]:
+    """One row per link, with the ids described in the module docstring."""
+    from bitext.checks import WEAK_ALIGNMENT
+
+    _, src_where = _flat(source)
+    _, tgt_where = _flat(target)
+    src_text = [s for b in source.blocks for s in b.sentences]
+    tgt_text = [s for b in target.blocks for s in b.sentences]
+    first_block = src_where[0][0] if src_where else 0
+    rows = []
+    last_source = -1  # flat index of the last source sentence seen
+    for link in links:
+        if link.source:
+            block, sentence, kind, _ = src_where[link.source[0]]
+            last_source = link.source[-1]
+        else:
+            block = src_where[last_source][0] if last_source >= 0 else first_block
+            sentence, kind = 0, tgt_where[link.target[0]][2]
+        rows.append(
+            BilingualRow(
+                document=source.id,
+                block=block,
+                kind=kind,
+                sentence=sentence,
+                source_lang=source_lang,
+                source=" ".join(src_text[i] for i in link.source),
+                target_lang=target_lang,
+                target=" ".join(tgt_text[j] for j in link.target),
+                flags=[WEAK_ALIGNMENT] if link.weak else [],
+                score=round(float(link.score), 4),
+            )
+        )
+    return rows
+
+
+def _link_type(link) -> str:
+    return f"{len(link.source)}-{len(link.target)}"
+
+
+# --------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------
+
+
+def _language(document: Document, forced: str, side: str, option: str) -> str:
+    from bitext.pipeline import UNDECIDED
+
+    if forced != "auto":
+        return forced
+    if document.language in UNDECIDED:
+        raise ValueError(
+            f"cannot tell the language of the {side} ({document.language or 'unknown'}, "
+            f"confidence {document.language_confidence or 0:.2f}); give {option} CODE"
+        )
+    return document.language
+
+
+class _Models:
+    """Translators by language pair, loaded once; missing ones raise AlignRequestError."""
+
+    def __init__(self, options: AlignOptions, factory: Callable | None) -> None:
+        self.options = options
+        self.factory = factory
+        self.loaded: dict[tuple[str, str], object] = {}
+
+    def get(self, source: str, target: str):
+        from bitext.models import find_package, missing_model_message, models_dir
+
+        key = (source, target)
+        if key not in self.loaded:
+            store = models_dir(self.options.models_dir)
+            package = find_package(source, target, store)
+            if package is None:
+                raise AlignRequestError(missing_model_message(source, target, store))
+            if self.factory is not None:
+                self.loaded[key] = self.factory(package)
+            else:
+                from bitext.engine import Translator
+
+                self.loaded[key] = Translator(
+                    package, device=self.options.device, threads=self.options.threads
+                )
+        return self.loaded[key]
+
+
+def machine_translations(document: Document, translator, source_lang: str) -> list[str]:
+    """A translation of every flat source sentence, for the aligner's chrF.
+
+    Blocks detected as another language than the document's (an English
+    quote in a Norwegian article) are passed through as they are, as
+    `translate` does.
+    """
+    from bitext.pipeline import _goes_through_model
+
+    sentences, through = [], []
+    for block in document.blocks:
+        goes = _goes_through_model(document, block, source_lang)
+        for sentence in block.sentences:
+            sentences.append(sentence)
+            through.append(goes)
+    wanted = [s for s, g in zip(sentences, through) if g]
+    done = dict(zip(wanted, translator.translate(wanted))) if wanted else {}
+    return [done.get(s, s) if g else s for s, g in zip(sentences, through)]
+
+
+def align_documents(
+    source: Document,
+    target: Document,
+    *,
+    source_lang: str,
+    target_lang: str,
+    translator=None,
+) -> tuple[BilingualDocument, list]:
+    """Align two read, detected and segmented documents into a BilingualDocument.
+
+    Returns it with the links (for counts). `translator`, when given, turns
+    the source into the target language for the chrF part of the costs.
+    """
+    from bitext.aligner import align_sentences
+    from bitext.checks import apply_checks
+    from bitext.pipeline import model_language
+
+    src_pars, _ = _flat(source)
+    tgt_pars, _ = _flat(target)
+    translations = None
+    if translator is not None:
+        translations = machine_translations(source, translator, model_language(source_lang))
+    links = align_sentences(
+        src_pars,
+        tgt_pars,
+        source_lang=source_lang,
+        target_lang=target_lang,
+        translations=translations,
+    )
+    rows = link_rows(source, target, links, source_lang=source_lang, target_lang=target_lang)
+    # Targets are human translations: the language-detection half of the
+    # `untranslated` check (the slowest check, as long as the alignment itself
+    # on a long document) is left out; copied-through text is still flagged.
+    apply_checks(rows, detect=False)
+    model = None
+    if translator is not None:
+        package = translator.package
+        model = f"{package.code} {package.version}".strip()
+    weak = sum(link.weak for link in links)
+    metadata = {
+        "Translation file": target.path or target.id,
+        "Alignment": f"{len(links)} links, {weak} weak (score < 0.5)",
+    }
+    note = "Aligned with an existing translation"
+    note += "; the model only guided the alignment." if model else " (no model)."
+    bilingual = BilingualDocument(
+        document=source,
+        rows=rows,
+        source_lang=source_lang,
+        target_lang=target_lang,
+        model=model,
+        note=note,
+        metadata=metadata,
+    )
+    return bilingual, links
+
+
+def align_paths(
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str] | None = None,
+    options: AlignOptions | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+    translator_factory: Callable | None = None,
+) -> AlignSummary:
+    """Align every (article, translation) pair a request names and write its exports.
+
+    `source` and `target` are two files, two folders (files paired by path),
+    or `source` alone: a folder of `x.txt` beside `x.en.txt`. Each pair's
+    files are `<output_dir>/<source-stem>.<ext>`, written atomically.
+    Raises AlignRequestError before writing anything when the request cannot
+    work (missing path, nothing to pair, unwritable output, a missing model
+    for `use_model`); a bad pair is recorded as failed and the others go on.
+    `progress(message)` hears of each pair as it is done.
+    """
+    from bitext.exporters import get_exporter
+    from bitext.outputs import OutputError, atomic_write_bytes, check_writable, output_stems
+    from bitext.pipeline import model_language, prepare_document
+
+    options = options or AlignOptions()
+    for name in options.formats:
+        get_exporter(name)  # an unknown format is a request error, raised here
+    pairs = find_pairs(source, target, options.target_lang)
+    try:
+        check_writable(options.output_dir)
+    except OutputError as exc:
+        raise AlignRequestError(str(exc)) from exc
+    models = _Models(options, translator_factory)
+    if options.use_model and "auto" not in (options.source_lang, options.target_lang):
+        models.get(model_language(options.source_lang), model_language(options.target_lang))
+    inputs = {p.resolve() for pair in pairs for p in (pair.source, pair.target) if p is not None}
+    stems = output_stems([p.source for p in pairs])
+    summary = AlignSummary()
+    written_any = False
+    for pair in pairs:
+        stem = stems[pair.source]
+        result = AlignResult(
+            path=str(pair.source),
+            target=str(pair.target) if pair.target else None,
+            document=stem,
+            status="failed",
+        )
+        summary.results.append(result)
+        if pair.problem is not None:
+            result.status, result.reason = pair.status, pair.problem
+            continue
+        outputs = [
+            options.output_dir / f"{stem}{get_exporter(name).suffix}" for name in options.formats
+        ]
+        if any(p.resolve() in inputs for p in outputs):
+            result.reason = "an output file would overwrite an input; choose another -o folder"
+            continue
+        forced_src = None if options.source_lang == "auto" else options.source_lang
+        forced_tgt = None if options.target_lang == "auto" else options.target_lang
+        try:
+            src_doc = prepare_document(pair.source, stem, forced_src)
+            tgt_doc = prepare_document(pair.target, stem, forced_tgt)
+            result.warnings = src_doc.warnings + tgt_doc.warnings
+            src_lang = _language(src_doc, options.source_lang, "source", "--from")
+            tgt_lang = _language(tgt_doc, options.target_lang, "translation", "--to")
+        except Exception as exc:  # one bad file never stops the others
+            result.reason = str(exc) or exc.__class__.__name__
+            continue
+        result.source_lang, result.target_lang = src_lang, tgt_lang
+        result.source_sentences = sum(len(b.sentences) for b in src_doc.blocks)
+        result.target_sentences = sum(len(b.sentences) for b in tgt_doc.blocks)
+        if not result.source_sentences and not result.target_sentences:
+            result.status, result.reason = "skipped", "both files are empty: nothing to align"
+            continue
+        translator = None
+        if options.use_model:
+            try:
+                translator = models.get(model_language(src_lang), model_language(tgt_lang))
+            except AlignRequestError as exc:
+                if not written_any:
+                    raise  # nothing written yet: the whole request fails cleanly
+                result.reason = str(exc)
+                continue
+            result.used_model = f"{translator.package.code} {translator.package.version}".strip()
+        try:
+            bilingual, links = align_documents(
+                src_doc, tgt_doc, source_lang=src_lang, target_lang=tgt_lang, translator=translator
+            )
+            result.links = len(links)
+            result.link_types = dict(sorted(Counter(map(_link_type, links)).items()))
+            result.weak = sum(link.weak for link in links)
+            result.flags = dict(Counter(f for row in bilingual.rows for f in row.flags))
+            if not written_any:
+                options.output_dir.mkdir(parents=True, exist_ok=True)
+            for name, path in zip(options.formats, outputs):
+                data = get_exporter(name).render(bilingual, granularity=options.granularity)
+                atomic_write_bytes(path, data)
+                result.files.append(str(path))
+                written_any = True
+            result.status = "done"
+        except Exception as exc:
+            result.reason = str(exc) or exc.__class__.__name__
+            continue
+        if progress is not None:
+            progress(
+                f"aligned {pair.source.name} with {pair.target.name}: {result.links} links, "
+                f"{result.weak} weak"
+            )
+    return summary
