@@ -549,7 +549,7 @@ def glossary_check(
     file: Annotated[Path, typer.Argument(help="A glossary file (TSV, CSV or TBX).")],
     folder: Annotated[
         Path | None,
-        typer.Argument(help="Articles to match it against [default: seeds/]."),
+        typer.Argument(help="Articles to match it against (default: seeds/)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:

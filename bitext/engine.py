@@ -104,8 +104,6 @@ class Translator:
         options: DecodeOptions | None = None,
         max_batch_tokens: int = DEFAULT_BATCH_TOKENS,
     ) -> None:
-        import ctranslate2
-
         self.package = package
         self.options = options or DecodeOptions()
         self.max_batch_tokens = max_batch_tokens
@@ -119,13 +117,23 @@ class Translator:
         self.compute_type = compute_type
         self.inter_threads, self.intra_threads = inter, intra
         self.last_stats = TranslateStats()
-        self._model = ctranslate2.Translator(
-            str(package.path / "model"),
-            device=device,
-            compute_type=compute_type,
-            inter_threads=inter,
-            intra_threads=intra,
-        )
+        self._loaded = None
+
+    @property
+    def _model(self):
+        """The CTranslate2 model, loaded on first use: a run served entirely
+        from the translation memory never pays for loading it."""
+        if self._loaded is None:
+            import ctranslate2
+
+            self._loaded = ctranslate2.Translator(
+                str(self.package.path / "model"),
+                device=self.device,
+                compute_type=self.compute_type,
+                inter_threads=self.inter_threads,
+                intra_threads=self.intra_threads,
+            )
+        return self._loaded
 
     @property
     def model_key(self) -> str:
@@ -157,9 +165,24 @@ class Translator:
         return value
 
     def _pieces(self, tokens: list[str]) -> list[list[str]]:
+        """A too long input cut into pieces of at most MAX_INPUT_TOKENS.
+
+        Cuts fall before a word-start token (SentencePiece's `▁`) where one is
+        in the second half of the window, so no word is split and the pieces'
+        translations rejoin with a space; a single word longer than that is
+        cut where it must and rejoined without one (see `_rejoin`).
+        """
         if len(tokens) <= MAX_INPUT_TOKENS:
             return [tokens]
-        return [tokens[i : i + MAX_INPUT_TOKENS] for i in range(0, len(tokens), MAX_INPUT_TOKENS)]
+        pieces, start = [], 0
+        while len(tokens) - start > MAX_INPUT_TOKENS:
+            end = start + MAX_INPUT_TOKENS
+            window = range(end, start + MAX_INPUT_TOKENS // 2, -1)
+            cut = next((i for i in window if _word_start(tokens[i])), end)
+            pieces.append(tokens[start:cut])
+            start = cut
+        pieces.append(tokens[start:])
+        return pieces
 
     def translate(
         self,
@@ -209,7 +232,7 @@ class Translator:
                 slot = outputs.setdefault(index, [])
                 slot.append((unit, text))
                 if len(slot) == parts[index]:
-                    finished[todo[index]] = " ".join(t for _, t in sorted(slot))
+                    finished[todo[index]] = _rejoin([(units[u][1], t) for u, t in sorted(slot)])
                     del outputs[index]
             if memory is not None and finished:
                 memory.put_many(key, finished)
@@ -267,3 +290,22 @@ class Translator:
             batch_type="tokens",
         )
         return [self._detokenize(r.hypotheses[0]) for r in results]
+
+
+def _word_start(token: str) -> bool:
+    return token.startswith("\u2581")
+
+
+def _rejoin(pieces: list[tuple[list[str], str]]) -> str:
+    """Translations of the pieces of one input, in order, as one text.
+
+    A piece that begins a word follows the previous one after a space; one
+    cut inside a word (a word longer than MAX_INPUT_TOKENS) follows directly.
+    """
+    out = ""
+    for tokens, text in pieces:
+        if out and text:
+            out += (" " if tokens and _word_start(tokens[0]) else "") + text
+        else:
+            out += text
+    return out

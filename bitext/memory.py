@@ -11,6 +11,10 @@ never return a stale result.
 The database runs in WAL mode with a busy timeout: two runs at once can read
 while the other writes, and writes wait for each other instead of failing.
 Each batch is committed on its own, so an interrupted run keeps what it did.
+
+It also keeps each article's analysis (blocks, languages, sentences) keyed by
+the file's SHA-256 and the code that produced it: language detection costs
+more than exporting, so without it a warm re-run would still pay for it.
 """
 
 from __future__ import annotations
@@ -32,7 +36,12 @@ CREATE TABLE IF NOT EXISTS translations (
     target TEXT NOT NULL,
     created REAL NOT NULL,
     PRIMARY KEY (model, source)
-) WITHOUT ROWID
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS documents (
+    key TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    created REAL NOT NULL
+) WITHOUT ROWID;
 """
 
 
@@ -58,7 +67,7 @@ class TranslationMemory:
         self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.execute(_SCHEMA)
+        self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
         self._db.close()
@@ -101,6 +110,17 @@ class TranslationMemory:
             self._db.execute("ROLLBACK")
             raise
 
+    def get_document(self, key: str) -> str | None:
+        """A stored document analysis (JSON text), or None."""
+        row = self._db.execute("SELECT data FROM documents WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def put_document(self, key: str, data: str) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO documents (key, data, created) VALUES (?, ?, ?)",
+            (key, data, time.time()),
+        )
+
     def info(self) -> dict:
         """Where the memory is, how big, and how many entries per model key."""
         models = dict(
@@ -115,6 +135,7 @@ class TranslationMemory:
             "path": str(self.path),
             "bytes": size,
             "entries": sum(models.values()),
+            "documents": self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0],
             "models": models,
         }
 
@@ -124,6 +145,7 @@ class TranslationMemory:
         try:
             if model is None:
                 cursor = self._db.execute("DELETE FROM translations")
+                self._db.execute("DELETE FROM documents")
             else:
                 cursor = self._db.execute("DELETE FROM translations WHERE model = ?", (model,))
             self._db.execute("COMMIT")

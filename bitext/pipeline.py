@@ -7,6 +7,7 @@ module only orders them, isolates failures per document, and writes files.
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from collections import Counter
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bitext.documents import BilingualDocument, Block, Document
+from bitext.documents import BilingualDocument, Block, BlockKind, Document
 from bitext.engine import DecodeOptions, Translator
 from bitext.exporters import get_exporter
 from bitext.models import InstalledPackage, find_package, missing_model_message, models_dir
@@ -136,6 +137,52 @@ def prepare_document(path: Path, doc_id: str, forced_lang: str | None) -> Docume
     return document
 
 
+@functools.lru_cache(maxsize=1)
+def _analysis_version() -> str:
+    """Digest of the code that reads, detects and segments: a change misses the cache."""
+    import hashlib
+
+    import langdetect
+
+    from bitext import detection, reading, segmentation
+
+    digest = hashlib.sha256(getattr(langdetect, "__version__", "").encode())
+    for module in (reading, detection, segmentation):
+        digest.update(Path(module.__file__).read_bytes())
+    for data in sorted((Path(reading.__file__).parent / "data").glob("*")):
+        if data.is_file():
+            digest.update(data.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory) -> Document:
+    """`prepare_document`, through the memory's analysis cache when there is one.
+
+    Detection costs more than exporting, so a warm re-run would pay for it
+    on every file; the key is the file's bytes, the forced language and the
+    analysing code, so an edited file or a changed detector is analysed anew.
+    """
+    if memory is None:
+        return prepare_document(path, doc_id, forced_lang)
+    import dataclasses
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    key = f"{digest}|{forced_lang or 'auto'}|{_analysis_version()}"
+    cached = memory.get_document(key)
+    if cached is not None:
+        data = json.loads(cached)
+        blocks = [Block(**{**b, "kind": BlockKind(b["kind"])}) for b in data.pop("blocks")]
+        return Document(**{**data, "id": doc_id, "path": str(path), "blocks": blocks})
+    document = prepare_document(path, doc_id, forced_lang)
+    data = dataclasses.asdict(document)
+    for block in data["blocks"]:
+        block["kind"] = block["kind"].value
+    memory.put_document(key, json.dumps(data, ensure_ascii=False))
+    return document
+
+
 def _goes_through_model(document: Document, block: Block, source: str) -> bool:
     """A block is translated when it is in the document's source language.
 
@@ -240,7 +287,7 @@ def translate_paths(
                 result.files = [str(p) for p in outputs]
                 continue
             try:
-                document = prepare_document(path, stem, forced)
+                document = _prepare(path, stem, forced, run.memory)
             except Exception as exc:  # one bad file never stops the batch
                 result.reason = _reason(exc)
                 continue

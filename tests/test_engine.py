@@ -127,3 +127,14 @@ def test_memory_entries_are_not_shared_across_settings(installed_models, tmp_pat
         memory.put_many(beam.model_key, {"Hei.": "stale beam result"})
         assert beam.translate(["Hei."], memory=memory) == ["stale beam result"]
         assert greedy.translate(["Hei."], memory=memory) == ["Hei."]
+
+
+def test_a_run_served_from_memory_never_loads_the_model(installed_models, tmp_path):
+    package = find_package("nb", "en", installed_models)
+    with TranslationMemory(tmp_path / "m.sqlite3") as memory:
+        Translator(package, threads=1).translate(["Hei på deg.", "God morgen."], memory=memory)
+        fresh = Translator(package, threads=1)
+        assert fresh.translate(["God morgen."], memory=memory) == ["God morgen."]
+        assert fresh._loaded is None
+        fresh.translate(["Helt ny."], memory=memory)
+        assert fresh._loaded is not None

@@ -111,6 +111,33 @@ def test_warm_run_translates_nothing_and_writes_the_same_files(run_seeds, tmp_pa
     for name in sorted(p.name for p in (tmp_path / "cold").iterdir()):
         assert (tmp_path / "cold" / name).read_bytes() == (tmp_path / "warm" / name).read_bytes()
     assert warm.as_dict()["cache"] == {"hits": cold.model_sentences, "translated": 0}
+    # The analysis of each article (detection, sentences) is kept too.
+    with TranslationMemory(tmp_path / "memory.sqlite3") as memory:
+        assert memory.info()["documents"] == 2
+
+
+def test_edited_article_is_analysed_again(run_seeds, tmp_path, installed_models):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    article = folder / "a.txt"
+    article.write_text("Statsministeren møtte pressen i Oslo i dag.\n", encoding="utf-8")
+    options = TranslateOptions(
+        output_dir=tmp_path / "out",
+        models_dir=installed_models,
+        threads=1,
+        formats=["tsv"],
+        overwrite=True,
+        cache_path=tmp_path / "memory.sqlite3",
+    )
+    translate_paths([folder], options)
+    article.write_text(
+        "Statsministeren møtte pressen i Oslo i dag. Hun svarte på spørsmål.\n", encoding="utf-8"
+    )
+    summary = translate_paths([folder], options)
+    assert summary.results[0].sentences == 2
+    assert summary.model_sentences == 1 and summary.cached_sentences == 1
+    with TranslationMemory(tmp_path / "memory.sqlite3") as memory:
+        assert memory.info()["documents"] == 2
 
 
 def test_no_cache_leaves_no_file(run_seeds, tmp_path):
