@@ -1,0 +1,97 @@
+"""Ctrl+C and SIGTERM for long runs: the first stops cleanly, the second at once.
+
+The work runs in a worker thread so that the main thread is always free to
+take a signal, even while CTranslate2 is busy in C code for seconds. The
+first SIGINT or SIGTERM sets a stop event that the pipeline checks between
+batches and documents: the batch in flight finishes, every complete document
+is written, the rest is left for the next run. A second signal removes the
+temporaries being written and ends the process at once; since every output
+is renamed into place whole, no partial file can remain.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from bitext.outputs import abort_writes
+
+T = TypeVar("T")
+
+#: Signals handled, and the exit code of a run they stopped (128 + number).
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def exit_code(signum: int) -> int:
+    """The shell convention: 130 for SIGINT, 143 for SIGTERM."""
+    return 128 + int(signum)
+
+
+def _exit_at_once(signum: int, frame) -> None:
+    raise SystemExit(exit_code(signum))
+
+
+def exit_on_signals() -> None:
+    """Until real work starts, SIGINT/SIGTERM exit at once with 130/143.
+
+    Nothing has been written yet, and `finally` blocks still run; without
+    this, Click would turn Ctrl+C into "Aborted!" and exit code 1.
+    """
+    if threading.current_thread() is threading.main_thread():
+        for s in SIGNALS:
+            signal.signal(s, _exit_at_once)
+
+
+def run_interruptible(
+    work: Callable[[threading.Event], T],
+    *,
+    on_first: Callable[[int], None] | None = None,
+    on_hard_stop: Callable[[int], None] | None = None,
+) -> tuple[T, int | None]:
+    """Run `work(stop_event)`; return its result and the first signal received.
+
+    Outside the main thread (a library caller's worker) signals cannot be
+    handled, so `work` simply runs with an event that is never set.
+    """
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        return work(stop), None
+    received: list[int] = []
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = work(stop)
+        except BaseException as exc:  # handed to the main thread below
+            box["error"] = exc
+
+    def handler(signum: int, frame) -> None:
+        received.append(signum)
+        if len(received) == 1:
+            stop.set()
+            if on_first:
+                on_first(signum)
+            return
+        abort_writes()
+        if on_hard_stop:
+            on_hard_stop(signum)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(exit_code(signum))
+
+    previous = {s: signal.signal(s, handler) for s in SIGNALS}
+    worker = threading.Thread(target=target, name="bitext-run", daemon=True)
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.2)
+    finally:
+        for s, old in previous.items():
+            signal.signal(s, old)
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"], (received[0] if received else None)  # type: ignore[return-value]
