@@ -41,7 +41,6 @@ glossary_app = typer.Typer(
 )
 app.add_typer(glossary_app, name="glossary")
 
-
 EXIT_OK, EXIT_FAILED, EXIT_REQUEST = 0, 1, 2
 
 ModelsDir = Annotated[
@@ -103,11 +102,13 @@ def translate(
         list[Path] | None,
         typer.Argument(help="Article files or folders [default: seeds/]."),
     ] = None,
-    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the exports.")] = Path(
-        "exports"
-    ),
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", help="Folder for the exports; '-' streams JSONL to stdout."),
+    ] = Path("exports"),
     format: Annotated[
-        str, typer.Option("--format", "-f", help="Comma-separated formats: docx,tsv.")
+        str,
+        typer.Option("--format", "-f", help="Comma-separated formats: docx,tsv,tmx,jsonl,xlsx."),
     ] = "docx,tsv",
     source: Annotated[
         str, typer.Option("--from", help="Source language, or 'auto' to detect per document.")
@@ -117,10 +118,26 @@ def translate(
         bool, typer.Option("--fast", help="Greedy decoding: faster, slightly lower quality.")
     ] = False,
     granularity: Annotated[
-        str, typer.Option("--granularity", help="DOCX rows per 'block' or per 'sentence'.")
-    ] = "block",
+        str | None,
+        typer.Option(
+            "--granularity",
+            help="Rows per 'block' or per 'sentence' in DOCX, TSV and XLSX "
+            "(default: DOCX block, TSV and XLSX sentence; TMX and JSONL always sentence).",
+        ),
+    ] = None,
+    combine: Annotated[
+        bool,
+        typer.Option(
+            "--combine",
+            help="Also write one TSV/TMX/JSONL/XLSX for the whole run: <output>/_combined.<ext>.",
+        ),
+    ] = False,
     overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Redo documents whose exports already exist.")
+        bool,
+        typer.Option(
+            "--overwrite/--skip-existing",
+            help="Redo documents whose exports already exist, or skip them and say so.",
+        ),
     ] = False,
     threads: Annotated[
         int | None, typer.Option("--threads", help="CPU threads [default: all cores].")
@@ -162,6 +179,9 @@ def translate(
 
     Example: bitext translate seeds/ -o exports/ --format docx,tsv
     """
+    from bitext.interrupts import exit_code, exit_on_signals, run_interruptible
+
+    exit_on_signals()
     from bitext.exporters import parse_formats
     from bitext.pipeline import RequestError, TranslateOptions, translate_paths
 
@@ -170,12 +190,21 @@ def translate(
     except ValueError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_REQUEST) from None
-    if granularity not in ("block", "sentence"):
+    if granularity is not None and granularity not in ("block", "sentence"):
         _err("error: --granularity must be 'block' or 'sentence'")
         raise typer.Exit(EXIT_REQUEST)
     if device not in ("auto", "cpu", "cuda"):
         _err("error: --device must be 'auto', 'cpu' or 'cuda'")
         raise typer.Exit(EXIT_REQUEST)
+    stream = str(output) == "-"
+    if stream and formats != ["jsonl"]:
+        _err("error: -o - streams JSONL only; add --format jsonl")
+        raise typer.Exit(EXIT_REQUEST)
+    if stream:  # written to a private folder, then copied to stdout in input order
+        import tempfile
+
+        stream_dir = tempfile.TemporaryDirectory(prefix="bitext-stream-")
+        output, overwrite, combine = Path(stream_dir.name), True, False
     options = TranslateOptions(
         output_dir=output,
         formats=formats,
@@ -188,16 +217,24 @@ def translate(
         threads=threads,
         overwrite=overwrite,
         granularity=granularity,
+        combine=combine,
         glossaries=list(glossary or []),
         default_glossary=not no_default_glossary,
         cache=not no_cache,
     )
     bar = _ProgressBar()
     downloaded: set[tuple[str, str]] = set()
+    signum = None
     try:
         while True:  # models are checked before any work, so a retry is clean
             try:
-                summary = translate_paths(paths or [Path("seeds")], options, progress=bar)
+                summary, signum = run_interruptible(
+                    lambda stop: translate_paths(
+                        paths or [Path("seeds")], options, progress=bar, stop=stop
+                    ),
+                    on_first=_on_first_signal,
+                    on_hard_stop=_on_hard_stop,
+                )
                 break
             except RequestError as exc:
                 pair = getattr(exc, "missing_pair", None)
@@ -219,18 +256,53 @@ def translate(
             _err(f"failed: {result.path}: {result.reason}")
         elif result.status == "skipped":
             _err(f"skipped: {result.path}: {result.reason}")
+    if stream:
+        _stream_results(summary)
+        stream_dir.cleanup()
+    report = _err if stream else typer.echo  # stdout carries the JSONL when streaming
     if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        report(json.dumps(data, ensure_ascii=False, indent=2))
     else:
+        from bitext.checks import format_flag_counts
+
         languages = ", ".join(f"{k} {v}" for k, v in data["languages"].items()) or "none"
-        typer.echo(
+        report(
             f"{data['documents']} documents: {data['done']} done, {data['skipped']} skipped, "
             f"{data['failed']} failed; {data['blocks']} blocks, {data['sentences']} sentences "
             f"({data['translated_sentences']} translated); languages: {languages}"
         )
-        for path in data["files"]:
-            typer.echo(path)
+        report(f"flags: {format_flag_counts(data['flags'])}")
+        if not stream:
+            for path in data["files"] + data["combined_files"]:
+                typer.echo(path)
+    if signum is not None:
+        _err(
+            f"interrupted: {data['not_done']} documents not done; run the same command again "
+            "to finish them (finished documents are skipped)"
+        )
+        raise typer.Exit(exit_code(signum))
     raise typer.Exit(EXIT_FAILED if summary.failed else EXIT_OK)
+
+
+def _stream_results(summary) -> None:
+    """Copy each finished document's JSONL to stdout, in input order."""
+    out = sys.stdout.buffer
+    for result in summary.results:
+        for path in result.files:
+            if result.status == "done":
+                out.write(Path(path).read_bytes())
+    out.flush()
+
+
+def _on_first_signal(signum: int) -> None:
+    _err(
+        "\nstopping: finishing the batch in flight and writing the complete documents "
+        "(press Ctrl+C again to stop at once)"
+    )
+
+
+def _on_hard_stop(signum: int) -> None:
+    _err("\nstopped at once: no partial file was left; finished documents are kept")
 
 
 class _DownloadBar:
@@ -526,6 +598,7 @@ def cache_info(
     typer.echo(f"path\t{info['path']}")
     typer.echo(f"size\t{info['bytes'] / 1e6:.1f} MB")
     typer.echo(f"entries\t{info['entries']}")
+    typer.echo(f"articles\t{info['documents']}")
     for model, count in info["models"].items():
         typer.echo(f"model\t{count}\t{model}")
 
@@ -586,6 +659,56 @@ def glossary_check(
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         typer.echo(format_check_report(report))
+
+
+@app.command()
+def detect(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Article files or folders [default: seeds/]."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per line per document.")
+    ] = False,
+    blocks: Annotated[
+        bool, typer.Option("--blocks", help="Also give every block's language and confidence.")
+    ] = False,
+) -> None:
+    """Detect the language of each article and how its blocks split by language.
+
+    Results stream as each document is read, so a large folder starts at once.
+
+    Example: bitext detect seeds/ --json --blocks
+    """
+    from bitext.detection import detection_report
+    from bitext.reading import find_articles, read_document
+
+    failed = False
+    try:
+        for path in find_articles(paths or [Path("seeds")]):
+            try:
+                report = detection_report(read_document(path), with_blocks=blocks)
+            except Exception as exc:  # one bad file never stops the listing
+                failed = True
+                _err(f"failed: {path}: {exc}")
+                if as_json:
+                    typer.echo(json.dumps({"path": str(path), "error": str(exc)}))
+                continue
+            if as_json:
+                typer.echo(json.dumps(report, ensure_ascii=False))
+                continue
+            split = ", ".join(f"{k} {v}" for k, v in report["blocks_by_language"].items())
+            typer.echo(
+                f"{report['path']}\t{report['language']}\t{report['confidence']:.2f}\t{split}"
+            )
+            for block in report.get("blocks", []):
+                typer.echo(
+                    f"  block {block['block']}\t{block['language']}\t{block['confidence']:.2f}"
+                )
+    except FileNotFoundError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_REQUEST) from None
+    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 
 @app.command()

@@ -10,17 +10,25 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bitext.checks import apply_checks, count_flags
 from bitext.documents import BilingualDocument, Block, BlockKind, Document
 from bitext.engine import DecodeOptions, Translator
-from bitext.exporters import get_exporter
+from bitext.exporters import get_exporter, write_combined
 from bitext.models import InstalledPackage, find_package, missing_model_message, models_dir
-from bitext.outputs import atomic_write_bytes, clean_temporaries, output_stems
+from bitext.outputs import (
+    OutputError,
+    atomic_write_bytes,
+    check_writable,
+    clean_temporaries,
+    output_stems,
+)
 
 if TYPE_CHECKING:
     from bitext.glossary import Glossary
@@ -33,6 +41,13 @@ UNDECIDED = {"unknown", "uncertain", None}
 
 class RequestError(Exception):
     """The request cannot work at all (exit code 2): nothing was done."""
+
+
+class _Stopped(BaseException):
+    """Raised at a checkpoint once the run must stop (a signal, a full disk).
+
+    A BaseException, so no per-document `except Exception` can swallow it.
+    """
 
 
 @dataclass
@@ -49,7 +64,10 @@ class TranslateOptions:
     compute_type: str = "default"
     threads: int | None = None
     overwrite: bool = False
-    granularity: str = "block"
+    #: Rows per block or per sentence; None: each format's default (DOCX block, TSV sentence).
+    granularity: str | None = None
+    #: Also write one file per format for the whole run (exports/_combined.tsv, ...).
+    combine: bool = False
     #: Glossary files put on top of the default name list (issue 9).
     glossaries: list[Path] = field(default_factory=list)
     default_glossary: bool = True
@@ -75,14 +93,20 @@ class DocumentResult:
     sentences: int = 0
     translated_sentences: int = 0
     warnings: list[str] = field(default_factory=list)
+    #: Quality flag -> number of rows carrying it (bitext.checks).
+    flags: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
 class RunSummary:
     results: list[DocumentResult] = field(default_factory=list)
+    #: A signal stopped the run before every document was done.
+    interrupted: bool = False
     #: Distinct sentences taken from the translation memory / run through a model.
     cached_sentences: int = 0
     model_sentences: int = 0
+    #: Files of `--combine` (all documents of the run in one file per format).
+    combined_files: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[DocumentResult]:
@@ -99,18 +123,26 @@ class RunSummary:
     def files(self) -> list[str]:
         return [f for r in self.results for f in r.files]
 
+    @property
+    def flag_counts(self) -> Counter:
+        return sum((Counter(r.flags) for r in self.results), Counter())
+
     def as_dict(self) -> dict:
         return {
             "documents": len(self.results),
             "done": self.count("done"),
             "skipped": self.count("skipped"),
             "failed": self.count("failed"),
+            "interrupted": self.interrupted,
+            "not_done": self.count("interrupted"),
             "blocks": sum(r.blocks for r in self.results),
             "sentences": sum(r.sentences for r in self.results),
             "translated_sentences": sum(r.translated_sentences for r in self.results),
             "cache": {"hits": self.cached_sentences, "translated": self.model_sentences},
             "languages": dict(sorted(self.languages.items())),
             "files": self.files,
+            "flags": dict(self.flag_counts),
+            "combined_files": self.combined_files,
             "results": [vars(r) for r in self.results],
         }
 
@@ -168,7 +200,10 @@ def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory) -> Docume
     import hashlib
     import json
 
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:  # the reader names the file and the reason
+        return prepare_document(path, doc_id, forced_lang)
     key = f"{digest}|{forced_lang or 'auto'}|{_analysis_version()}"
     cached = memory.get_document(key)
     if cached is not None:
@@ -179,7 +214,8 @@ def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory) -> Docume
     data = dataclasses.asdict(document)
     for block in data["blocks"]:
         block["kind"] = block["kind"].value
-    memory.put_document(key, json.dumps(data, ensure_ascii=False))
+    # ASCII JSON: a file name undecodable as UTF-8 holds surrogates SQLite refuses.
+    memory.put_document(key, json.dumps(data))
     return document
 
 
@@ -205,6 +241,19 @@ class _Run:
         self.memory = None
         self.tracker: _Progress | None = None
         self.exported = False  # once a file is written, errors are per document
+        self.stop: threading.Event | None = None  # set by a signal (bitext.interrupts)
+        self.halted: str | None = None  # why every later write would fail (disk full)
+        self.combined: dict[str, BilingualDocument] = {}  # by stem, kept for --combine
+
+    def checkpoint(self) -> None:
+        """Between batches and documents: stop here when asked to."""
+        if self.halted is not None or (self.stop is not None and self.stop.is_set()):
+            raise _Stopped()
+
+    def advance(self, count: int) -> None:
+        """Progress after each batch (its documents are already written), then a checkpoint."""
+        self.tracker.advance(count)
+        self.checkpoint()
 
     def package_for(self, source: str) -> InstalledPackage:
         store = models_dir(self.options.models_dir)
@@ -244,8 +293,13 @@ def translate_paths(
         [InstalledPackage, TranslateOptions], Translator
     ] = default_translator,
     progress: Callable[[int, int], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> RunSummary:
     """Translate every article under `paths` and write its exports.
+
+    When `stop` is set (the CLI sets it on Ctrl+C or SIGTERM), the batch in
+    flight finishes, every complete document is written, and the rest are
+    reported with status `interrupted`; the same call again finishes the job.
 
     Documents are handled in chunks (`options.chunk_documents`), so memory
     stays flat on any corpus size; all sentences of a chunk go through one
@@ -261,10 +315,15 @@ def translate_paths(
         files = list(find_articles(paths))
     except FileNotFoundError as exc:
         raise RequestError(str(exc)) from exc
+    try:
+        check_writable(options.output_dir)
+    except OutputError as exc:
+        raise RequestError(str(exc)) from exc
     inputs = {f.resolve() for f in files}
     stems = output_stems(files)
     forced = None if options.source_lang == "auto" else options.source_lang
     run = _Run(options, translator_factory)
+    run.stop = stop
     run.glossary = load_glossary(options)
     summary = RunSummary()
     run.tracker = _Progress(progress, len(files))
@@ -273,6 +332,7 @@ def translate_paths(
         chunk: list[tuple[DocumentResult, Document, str]] = []
         chunk_sentences = 0
         for position, path in enumerate(files, start=1):
+            run.checkpoint()
             run.tracker.documents_seen = position
             stem = stems[path]
             result = DocumentResult(path=str(path), document=stem, status="failed")
@@ -295,6 +355,10 @@ def translate_paths(
             result.warnings = list(document.warnings)
             result.blocks = len(document.blocks)
             result.sentences = sum(len(b.sentences) for b in document.blocks)
+            if not document.blocks:
+                result.status = "skipped"
+                result.reason = "empty file: no text to translate"
+                continue
             if document.language in UNDECIDED:
                 result.reason = (
                     f"language {document.language or 'unknown'} (confidence "
@@ -309,9 +373,19 @@ def translate_paths(
                 chunk, chunk_sentences = [], 0
         if chunk:
             _translate_chunk(chunk, run, summary)
+    except _Stopped:
+        summary.interrupted = run.halted is None
+        _not_done(summary, files[len(summary.results) :], stems, run.halted)
     finally:
         if run.memory is not None:
             run.memory.close()
+    if options.combine and run.combined and not summary.interrupted and run.halted is None:
+        documents = [
+            run.combined[r.document] for r in summary.results if r.document in run.combined
+        ]
+        summary.combined_files = write_combined(
+            documents, options.output_dir, options.formats, options.granularity
+        )
     return summary
 
 
@@ -434,14 +508,20 @@ def _translate_chunk(
         try:
             bilingual = build_bilingual(document, translations, run, options)
             _flag_rows(bilingual, flagged)
+            apply_checks(bilingual.rows)
             result.translated_sentences = sum(
                 1 for r in bilingual.rows if r.source_lang != r.target_lang
             )
+            result.flags = dict(count_flags(bilingual.rows))
             result.files = write_exports(bilingual, stem, options)
+            if options.combine:
+                run.combined[stem] = bilingual
             result.status = "done"
             run.exported = True
         except Exception as exc:
             result.reason = _reason(exc)
+            if isinstance(exc, OutputError) and exc.fatal:
+                run.halted = result.reason  # no later document can be written either
 
     for i in range(len(chunk)):
         if pending.get(i, 0) == 0:
@@ -458,9 +538,12 @@ def _translate_chunk(
 
         texts = [text for (s, text) in waiting if s == source]
         translator = run.translator(source)
-        translator.translate(
-            texts, progress=run.tracker.advance, memory=run.memory, on_translated=finished
-        )
+        try:
+            translator.translate(
+                texts, progress=run.advance, memory=run.memory, on_translated=finished
+            )
+        except Exception:  # find the document that breaks the engine; the others go on
+            _translate_each(chunk, source, waiting, pending, run, finished)
         summary.cached_sentences += translator.last_stats.cached
         summary.model_sentences += translator.last_stats.translated
     for i, count in pending.items():
@@ -529,6 +612,45 @@ def write_exports(bilingual: BilingualDocument, stem: str, options: TranslateOpt
         atomic_write_bytes(path, data)
         written.append(str(path))
     return written
+
+
+def _translate_each(chunk, source, waiting, pending, run: _Run, finished) -> None:
+    """After an engine error on a whole chunk: one document at a time.
+
+    A document whose own sentences still fail is reported with the error and
+    not exported; every other document is translated and written as usual.
+    """
+    translator = run.translator(source)
+    for i, (result, _, _) in enumerate(chunk):
+        texts = [text for (s, text), docs in waiting.items() if s == source and i in docs]
+        if not texts or not pending.get(i):
+            continue
+        try:
+            translator.translate(
+                texts, progress=run.advance, memory=run.memory, on_translated=finished
+            )
+        except Exception as exc:
+            # Not exported; a document sharing the bad sentence fails on its own turn.
+            result.status = "failed"
+            result.reason = f"translation failed: {_reason(exc)}"
+            pending[i] = 0
+
+
+def _not_done(summary: RunSummary, rest: list[Path], stems: dict[Path, str], halted) -> None:
+    """Mark what a stopped run did not finish: read-but-unwritten and unread documents."""
+    status = "interrupted" if halted is None else "failed"
+    reason = (
+        "not done: the run was interrupted (run the same command again to finish)"
+        if halted is None
+        else f"not done: {halted}"
+    )
+    for result in summary.results:
+        if result.status == "failed" and result.reason is None:
+            result.status, result.reason = status, reason
+    for path in rest:
+        summary.results.append(
+            DocumentResult(path=str(path), document=stems[path], status=status, reason=reason)
+        )
 
 
 def _reason(exc: BaseException) -> str:
