@@ -65,6 +65,9 @@ _PIECES = st.sampled_from(
         "\u2028",
         " date 2023-04 ",
         "Foto: NTB",
+        "_x0041_",  # OOXML's escape syntax, to be kept as typed
+        "=SUM(A1)",
+        "<b>&amp;",
     ]
 )
 ARTICLE_TEXT = st.one_of(
@@ -195,7 +198,19 @@ def _parse_tmx(data: bytes) -> list[tuple[str, str]]:
     return out
 
 
-PARSERS = {"tsv": _parse_tsv, "jsonl": _parse_jsonl, "tmx": _parse_tmx}
+def _parse_xlsx(data: bytes) -> list[tuple[str, str]]:
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    source, target = header.index("source"), header.index("target")
+    return [(r[source] or "", r[target] or "") for r in rows[1:]]
+
+
+PARSERS = {"tsv": _parse_tsv, "jsonl": _parse_jsonl, "tmx": _parse_tmx, "xlsx": _parse_xlsx}
 ROUND_TRIP = [name for name in PARSERS if name in formats()]
 
 
