@@ -544,8 +544,9 @@ def _translate_chunk(
             )
         except Exception:  # find the document that breaks the engine; the others go on
             _translate_each(chunk, source, waiting, pending, run, finished)
-        summary.cached_sentences += translator.last_stats.cached
-        summary.model_sentences += translator.last_stats.translated
+        finally:  # counted even when a signal stops the call
+            summary.cached_sentences += translator.last_stats.cached
+            summary.model_sentences += translator.last_stats.translated
     for i, count in pending.items():
         if count:  # nothing left to wait for (e.g. an empty translation)
             export(i)
