@@ -157,11 +157,14 @@ def check_writable(folder: Path) -> None:
             raise OutputError(errno.EACCES, f"cannot create {folder}: no permission in {probe}")
         return
     try:
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+        fd, tmp = _LIVE.create(folder)
+    except OutputError:
+        raise
     except OSError as exc:
         raise _output_error(exc, folder / (TEMP_PREFIX + "probe")) from exc
     os.close(fd)
     os.unlink(tmp)
+    _LIVE.forget(tmp)
 
 
 def clean_temporaries(folder: Path) -> None:
