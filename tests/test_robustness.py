@@ -428,3 +428,20 @@ def test_file_name_that_is_not_utf8(tmp_path, installed_models):
     assert [s for s, _ in tsv_pairs(out / "bl_b_r.tsv")][
         0
     ] == "Regjeringen la fram budsjettet i dag."
+
+
+def test_a_word_longer_than_the_model_input_is_rejoined_without_a_space(installed_models):
+    """No word start to cut at: the pieces are cut inside the word and rejoined directly."""
+    from bitext.engine import MAX_INPUT_TOKENS, DecodeOptions, Translator
+    from bitext.models import find_package
+
+    translator = Translator(
+        find_package("nb", "en", installed_models), threads=1, options=DecodeOptions.fast()
+    )
+    word = "".join(f"ord{i}del" for i in range(150))  # one "word" of many pieces
+    sentence = f"Lenken er {word} og slutter her."
+    tokens = translator.tokenize(sentence)
+    assert len(tokens) > MAX_INPUT_TOKENS
+    pieces = translator._pieces(tokens)
+    assert len(pieces) > 1 and sum(map(len, pieces)) == len(tokens)
+    assert translator.translate([sentence]) == [sentence]
