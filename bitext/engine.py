@@ -71,11 +71,17 @@ def resolve_device(device: str) -> str:
     """`auto` is CUDA only when CTranslate2 sees a GPU, else the CPU."""
     if device not in DEVICES:
         raise ValueError(f"device must be one of {', '.join(DEVICES)}, not {device!r}")
-    if device != "auto":
+    if device == "cpu":
         return device
     import ctranslate2
 
-    return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    gpus = ctranslate2.get_cuda_device_count()
+    if device == "cuda" and gpus == 0:
+        raise ValueError(
+            "--device cuda: CTranslate2 sees no CUDA device (the PyPI build needs CUDA 12's "
+            "cuBLAS); use --device cpu or auto"
+        )
+    return "cuda" if gpus > 0 else "cpu"
 
 
 @dataclass

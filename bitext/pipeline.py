@@ -272,13 +272,16 @@ class _Run:
 
 
 def default_translator(package: InstalledPackage, options: TranslateOptions) -> Translator:
-    return Translator(
-        package,
-        device=options.device,
-        compute_type=options.compute_type,
-        threads=options.threads,
-        options=DecodeOptions.fast() if options.fast else DecodeOptions(),
-    )
+    try:
+        return Translator(
+            package,
+            device=options.device,
+            compute_type=options.compute_type,
+            threads=options.threads,
+            options=DecodeOptions.fast() if options.fast else DecodeOptions(),
+        )
+    except ValueError as exc:  # a device that cannot work: nothing is done
+        raise RequestError(str(exc)) from exc
 
 
 def _output_paths(options: TranslateOptions, stem: str) -> list[Path]:

@@ -138,3 +138,29 @@ def test_a_run_served_from_memory_never_loads_the_model(installed_models, tmp_pa
         assert fresh._loaded is None
         fresh.translate(["Helt ny."], memory=memory)
         assert fresh._loaded is not None
+
+
+def test_cuda_without_a_gpu_is_a_request_error(tmp_path, installed_models):
+    import ctranslate2
+
+    from bitext.pipeline import RequestError, TranslateOptions, translate_paths
+
+    if ctranslate2.get_cuda_device_count() > 0:
+        pytest.skip("a GPU is visible here")
+    with pytest.raises(ValueError, match="no CUDA device"):
+        resolve_device("cuda")
+    options = TranslateOptions(
+        output_dir=tmp_path / "out", models_dir=installed_models, device="cuda", cache=False
+    )
+    with pytest.raises(RequestError, match="no CUDA device"):
+        translate_paths([SEEDS_DIR], options)
+    assert not (tmp_path / "out").exists()
+
+
+def test_several_replicas_give_the_same_output(installed_models, seed_sentences):
+    """Above 4 threads the engine hands one batch per replica to each call."""
+    package = find_package("nb", "en", installed_models)
+    engine = Translator(package, threads=8, max_batch_tokens=128)
+    assert (engine.inter_threads, engine.intra_threads) == (2, 4)
+    assert engine.translate(seed_sentences) == seed_sentences
+    assert max(engine.last_stats.calls) > 1
