@@ -410,12 +410,16 @@ def load_glossary(options: TranslateOptions) -> Glossary:
 
 
 def _open_memory(options: TranslateOptions):
-    from bitext.memory import TranslationMemory
+    from bitext.memory import TranslationMemory, default_path
 
+    path = options.cache_path or default_path()
     try:
-        return TranslationMemory(options.cache_path)
+        return TranslationMemory(path)
     except (OSError, sqlite3.Error) as exc:
-        raise RequestError(f"cannot open the translation memory: {exc}") from exc
+        raise RequestError(
+            f"cannot open the translation memory {path}: {exc} "
+            "(run with --no-cache, or move the file away)"
+        ) from exc
 
 
 class _Progress:

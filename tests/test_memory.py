@@ -177,3 +177,16 @@ def test_cache_commands(tmp_path, monkeypatch):
     assert result.exit_code == 0 and "removed 2 entries" in result.output
     result = runner.invoke(app, ["cache", "info", "--json"])
     assert '"entries": 0' in result.output
+
+
+def test_unreadable_memory_is_a_request_error(tmp_path, installed_models):
+    from bitext.pipeline import RequestError
+
+    broken = tmp_path / "memory.sqlite3"
+    broken.write_bytes(b"this is not a database" * 100)
+    options = TranslateOptions(
+        output_dir=tmp_path / "out", models_dir=installed_models, cache_path=broken
+    )
+    with pytest.raises(RequestError, match="--no-cache"):
+        translate_paths([SEEDS_DIR], options)
+    assert broken.read_bytes() == b"this is not a database" * 100
