@@ -227,7 +227,7 @@ class Translator:
                 parts[index] += 1
                 stats.source_tokens += len(piece)
         order = sorted(range(len(units)), key=lambda u: (len(units[u][1]), u))
-        outputs: dict[int, list[str | None]] = {}
+        outputs: dict[int, list[tuple[int, str]]] = {}  # pieces done per sentence
         for group in self._groups(order, units):
             results = self._run(group, units)
             stats.batches += 1

@@ -479,16 +479,19 @@ def _translate_chunk(
     protected: dict[str, dict[str, tuple[str, object]]] = {}
     waiting: dict[tuple[str, str], list[int]] = {}
     pending: dict[int, int] = {}
+    own: dict[int, list[str]] = {}  # each document's sentences that go through the model
     for i, source in sources.items():
         _, document, _ = chunk[i]
         seen = protected.setdefault(source, {})
         needs: set[str] = set()
+        own[i] = []
         for block in document.blocks:
             if not _goes_through_model(document, block, source):
                 continue
             for sentence in block.sentences:
                 if sentence not in seen:
                     seen[sentence] = glossary.protect(sentence)
+                own[i].append(sentence)
                 text = seen[sentence][0]
                 if text.strip():
                     needs.add(text)
@@ -507,7 +510,8 @@ def _translate_chunk(
         flagged: set[str] = set()
         if source is not None:
             mine: dict[str, str] = {}
-            for sentence, (text, state) in protected[source].items():
+            for sentence in dict.fromkeys(own[i]):
+                text, state = protected[source][sentence]
                 if text.strip() and text in outputs[source]:
                     mine[sentence] = glossary.restore(outputs[source][text], state)
             translations[source] = mine
