@@ -164,3 +164,35 @@ def test_several_replicas_give_the_same_output(installed_models, seed_sentences)
     assert (engine.inter_threads, engine.intra_threads) == (2, 4)
     assert engine.translate(seed_sentences) == seed_sentences
     assert max(engine.last_stats.calls) > 1
+
+
+def test_documents_are_written_as_soon_as_their_sentences_are_done(tmp_path, installed_models):
+    """One engine call per chunk, and each export is written from its callback."""
+    from bitext.pipeline import TranslateOptions, translate_paths
+
+    calls: list[int] = []
+    files_seen: list[int] = []
+    out = tmp_path / "out"
+
+    class Watching(Translator):
+        def translate(self, sentences, progress=None, *, memory=None, on_translated=None):
+            calls.append(len(sentences))
+
+            def watch(done):
+                on_translated(done)
+                files_seen.append(len(list(out.glob("*.tsv"))))
+
+            return super().translate(sentences, progress, memory=memory, on_translated=watch)
+
+    def factory(package, options):
+        return Watching(package, threads=1, max_batch_tokens=64)
+
+    translate_paths(
+        [SEEDS_DIR],
+        TranslateOptions(output_dir=out, models_dir=installed_models, formats=["tsv"], cache=False),
+        translator_factory=factory,
+    )
+    assert len(calls) == 1  # both seed articles in one engine call
+    assert files_seen[-1] == 2
+    # The first article was on disk before the last batch was translated.
+    assert files_seen.index(1) < len(files_seen) - 1
