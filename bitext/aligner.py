@@ -66,6 +66,13 @@ MT_BAND = 8  # half-width of the band in which chrF is computed
 FULL_TABLE_SIZE = 300  # documents up to this many sentences need no band
 SURE_Z = 1.4  # a neighbour this sure (score 0.8) vouches for a blind link
 SANDWICH_BONUS = 1.5
+# A link is unsure when one of its sentences shares this much anchor weight
+# (and RIVAL_RATIO times what the link shares) with a sentence elsewhere.
+RIVAL_MIN = 6.0
+RIVAL_RATIO = 2.0
+RIVAL_PENALTY = 4.0
+RIVAL_WINDOW = 150  # sentences searched on each side
+RIVAL_MAX_DF = 40  # anchors more common than this are too weak to tell
 
 
 @dataclass
@@ -807,6 +814,8 @@ class _Aligner:
             ii = np.array([path[x][1] for x in members])
             jj = np.array([path[x][3] for x in members])
             z[members], informed[members] = self._evidence_z(a, b, ii, jj)
+        if self.use_anchors:
+            z = z - self._better_elsewhere(path)
         # A link with nothing but its length to go on is as sure as its
         # neighbours: between two sure links (or a sure link and the start or
         # end of the document) it is most likely right.
@@ -818,6 +827,53 @@ class _Aligner:
             Link(list(range(i0, i1)), list(range(j0, j1)), float(s), bool(s < WEAK_THRESHOLD))
             for (i0, i1, j0, j1), s in zip(path, scores)
         ]
+
+    def _best_match(self, feats: dict[str, float], postings, skip: range, centre: int) -> float:
+        """Largest anchor weight `feats` shares with one sentence near `centre`."""
+        lo, hi = centre - RIVAL_WINDOW, centre + RIVAL_WINDOW
+        shared: dict[int, float] = {}
+        for f, w in feats.items():
+            plist = postings.get(f)
+            if plist is None or len(plist) > RIVAL_MAX_DF:
+                continue
+            for k in range(bisect_left(plist, lo), bisect_left(plist, hi)):
+                other = plist[k]
+                if other not in skip:
+                    shared[other] = shared.get(other, 0.0) + w
+        return max(shared.values(), default=0.0)
+
+    def _better_elsewhere(self, path: list[tuple[int, int, int, int]]) -> np.ndarray:
+        """Penalty for links whose sentences share clearly more anchors elsewhere.
+
+        The path is monotone, so when paragraphs were reordered it is forced
+        through pairs that are not translations. Those pairs may still share
+        an anchor or two, but their sentences share far more with their true
+        counterparts, somewhere else in the document: such links are unsure.
+        Sentences next to the link do not count as rivals: merges and drops
+        there are the dynamic programme's own business.
+        """
+        if not hasattr(self, "src_postings"):
+            self.src_postings = self._postings(self.src_feats)
+        penalty = np.zeros(len(path))
+        for x, (i0, i1, j0, j1) in enumerate(path):
+            if i0 == i1 or j0 == j1:
+                continue
+            src = {f: w for i in range(i0, i1) for f, w in self.src_feats[i].items()}
+            tgt = {f: w for j in range(j0, j1) for f, w in self.tgt_feats[j].items()}
+            own = sum(w for f, w in src.items() if f in tgt)
+            near_tgt, near_src = range(j0 - 2, j1 + 2), range(i0 - 2, i1 + 2)
+            rivals = [
+                self._best_match(self.src_feats[i], self.postings, near_tgt, j0)
+                for i in range(i0, i1)
+            ]
+            rivals += [
+                self._best_match(self.tgt_feats[j], self.src_postings, near_src, i0)
+                for j in range(j0, j1)
+            ]
+            rival = max(rivals, default=0.0)
+            if rival >= RIVAL_MIN and rival > RIVAL_RATIO * own:
+                penalty[x] = RIVAL_PENALTY
+        return penalty
 
     def _evidence_z(self, a: int, b: int, ii: np.ndarray, jj: np.ndarray):
         """Log-odds that links are right, and whether anything but length spoke."""
