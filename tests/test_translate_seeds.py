@@ -88,10 +88,11 @@ def test_docx_has_one_row_per_block_plus_header(seed_run):
         docx = Document(str(out / f"{doc_id}.docx"))
         table = docx.tables[0]
         assert len(table.rows) == counts["blocks"] + 1
-        assert "Norwegian" in table.rows[0].cells[0].text
-        assert "English" in table.rows[0].cells[1].text
+        # Columns: segment id, source, target (issue 4).
+        assert "Norwegian" in table.rows[0].cells[1].text
+        assert "English" in table.rows[0].cells[2].text
         source = read_document(SEEDS_DIR / f"{doc_id}.txt")
-        assert [row.cells[0].text for row in table.rows[1:]] == [
+        assert [row.cells[1].text for row in table.rows[1:]] == [
             " ".join(split_sentences(b.text)) for b in source.blocks
         ]
 
