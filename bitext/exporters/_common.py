@@ -121,3 +121,26 @@ def reproducible_zip(data: bytes, rewrite: Callable[[str, bytes], bytes] | None 
             fixed.external_attr = 0o644 << 16
             dst.writestr(fixed, content)
     return out.getvalue()
+
+
+class RecordExporter:
+    """Base of the formats that write one record per sentence (or per block).
+
+    Subclasses set `suffix` and implement `write`; `per_sentence_only`
+    formats (TMX) always get sentence rows, the others honour `granularity`.
+    """
+
+    suffix = ""
+    per_sentence_only = False
+
+    def write(self, records: Iterable) -> bytes:
+        raise NotImplementedError
+
+    def render(self, document, *, granularity: str | None = None) -> bytes:
+        return self.render_many([document], granularity=granularity)
+
+    def render_many(self, documents: Iterable, *, granularity: str | None = None) -> bytes:
+        if self.per_sentence_only:
+            return self.write(row for doc in documents for row in doc.rows)
+        unit = check_granularity(granularity, "sentence")
+        return self.write(seg for doc in documents for seg in segments(doc.rows, unit))

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bitext import __version__
-from bitext.documents import BilingualDocument, BilingualRow
-from bitext.exporters._common import xml_safe
+from bitext.documents import BilingualRow
+from bitext.exporters._common import RecordExporter, xml_safe
 
 #: Properties written on each unit, in this order.
 PROPERTIES = ("x-document", "x-segment", "x-kind", "x-flags")
@@ -67,17 +67,14 @@ def render_rows(rows: Iterable[BilingualRow]) -> bytes:
     return bytes(store)
 
 
-class TmxExporter:
+class TmxExporter(RecordExporter):
+    """Always one unit per sentence: `granularity` does not apply."""
+
     suffix = ".tmx"
+    per_sentence_only = True
 
-    def render(self, document: BilingualDocument, *, granularity: str | None = None) -> bytes:
-        """Always one unit per sentence: `granularity` does not apply."""
-        return render_rows(document.rows)
-
-    def render_many(
-        self, documents: Iterable[BilingualDocument], *, granularity: str | None = None
-    ) -> bytes:
-        return render_rows(row for doc in documents for row in doc.rows)
+    def write(self, records: Iterable[BilingualRow]) -> bytes:
+        return render_rows(records)
 
 
 EXPORTER = TmxExporter()

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bitext.documents import BilingualDocument, BilingualRow
-from bitext.exporters._common import Segment, check_granularity, segments
+from bitext.documents import BilingualRow
+from bitext.exporters._common import RecordExporter, Segment
 
 COLUMNS = [
     "document",
@@ -78,17 +78,11 @@ def render_rows(rows: Iterable[BilingualRow | Segment]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-class TsvExporter:
+class TsvExporter(RecordExporter):
     suffix = ".tsv"
 
-    def render(self, document: BilingualDocument, *, granularity: str | None = None) -> bytes:
-        return self.render_many([document], granularity=granularity)
-
-    def render_many(
-        self, documents: Iterable[BilingualDocument], *, granularity: str | None = None
-    ) -> bytes:
-        unit = check_granularity(granularity, "sentence")
-        return render_rows(seg for doc in documents for seg in segments(doc.rows, unit))
+    def write(self, records: Iterable[BilingualRow | Segment]) -> bytes:
+        return render_rows(records)
 
 
 EXPORTER = TsvExporter()

@@ -17,14 +17,7 @@ import io
 import re
 from collections.abc import Iterable
 
-from bitext.documents import BilingualDocument
-from bitext.exporters._common import (
-    Segment,
-    check_granularity,
-    reproducible_zip,
-    segments,
-    xml_safe,
-)
+from bitext.exporters._common import RecordExporter, Segment, reproducible_zip, xml_safe
 from bitext.exporters.tsv import COLUMNS, row_fields
 
 SHEET = "bitext"
@@ -96,17 +89,11 @@ def render_segments(rows: Iterable[Segment]) -> bytes:
     return reproducible_zip(buffer.getvalue(), _pin_dates)
 
 
-class XlsxExporter:
+class XlsxExporter(RecordExporter):
     suffix = ".xlsx"
 
-    def render(self, document: BilingualDocument, *, granularity: str | None = None) -> bytes:
-        return self.render_many([document], granularity=granularity)
-
-    def render_many(
-        self, documents: Iterable[BilingualDocument], *, granularity: str | None = None
-    ) -> bytes:
-        unit = check_granularity(granularity, "sentence")
-        return render_segments(seg for doc in documents for seg in segments(doc.rows, unit))
+    def write(self, records: Iterable[Segment]) -> bytes:
+        return render_segments(records)
 
 
 EXPORTER = XlsxExporter()
