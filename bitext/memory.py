@@ -65,9 +65,29 @@ class TranslationMemory:
             str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
         )
         self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        self._db.execute("PRAGMA journal_mode = WAL")
+        self._retry_while_locked(lambda: self._db.execute("PRAGMA journal_mode = WAL"), timeout)
         self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._retry_while_locked(lambda: self._db.executescript(_SCHEMA), timeout)
+
+    @staticmethod
+    def _retry_while_locked(action, timeout: float) -> None:
+        """Run `action`, retrying while another process holds the file.
+
+        Switching a new file to WAL needs an exclusive lock and SQLite reports
+        "database is locked" at once instead of waiting on the busy timeout,
+        so two runs starting together on a new cache would collide here.
+        """
+        deadline = time.monotonic() + timeout
+        delay = 0.01
+        while True:
+            try:
+                action()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
 
     def close(self) -> None:
         self._db.close()
