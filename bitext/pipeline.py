@@ -457,9 +457,11 @@ def _translate_chunk(
     keyed on what the model saw); `restore` runs on its output.
     """
     options, glossary = run.options, run.glossary
-    # The models needed must be there: before anything is written this is a
-    # request error; later, only the documents that need it fail.
+    # A missing model fails only the documents that need it; when no
+    # document of the first chunk can be translated at all, nothing is
+    # written and the whole request fails (exit 2, with the install command).
     sources: dict[int, str] = {}
+    missing: list[RequestError] = []
     for i, (result, document, _) in enumerate(chunk):
         source = model_language(document.language)
         if source == options.target_lang:
@@ -467,11 +469,12 @@ def _translate_chunk(
         try:
             run.translator(source)
         except RequestError as exc:
-            if not run.exported:
-                raise
             result.reason = str(exc)
+            missing.append(exc)
             continue
         sources[i] = source
+    if missing and not sources and not run.exported:
+        raise missing[0]
     if not run.exported:
         options.output_dir.mkdir(parents=True, exist_ok=True)
         clean_temporaries(options.output_dir)
