@@ -117,7 +117,7 @@ class RunSummary:
 
     @property
     def languages(self) -> Counter:
-        return Counter(r.language or "?" for r in self.results if r.status != "failed")
+        return Counter(r.language for r in self.results if r.status != "failed" and r.language)
 
     @property
     def files(self) -> list[str]:

@@ -120,13 +120,6 @@ def _cell_text(text: str) -> str:
     return xml_safe(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def _style_run(run, kind: str) -> None:
-    if kind in ("subheading", "headline"):
-        run.bold = True
-    if kind in ("quote", "caption"):
-        run.italic = True
-
-
 def _note(segment: Segment) -> str:
     """`Check: untranslated (sentences 1, 2), number-mismatch`."""
     parts = []
@@ -140,6 +133,67 @@ def _note(segment: Segment) -> str:
     return "Check: " + ", ".join(parts)
 
 
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_NOTE_HEX = "".join(f"{c:02X}" for c in NOTE_COLOR)
+_ID_HEX = "595959"
+
+
+def _runs_xml(text: str, props: str) -> str:
+    """One run; tabs and line breaks become <w:tab/> and <w:br/> as in python-docx."""
+    from xml.sax.saxutils import escape
+
+    pieces = []
+    for line_number, line in enumerate(_cell_text(text).split("\n")):
+        if line_number:
+            pieces.append("<w:br/>")
+        for tab_number, chunk in enumerate(line.split("\t")):
+            if tab_number:
+                pieces.append("<w:tab/>")
+            if chunk:
+                keep = ' xml:space="preserve"' if chunk != chunk.strip() else ""
+                pieces.append(f"<w:t{keep}>{escape(chunk)}</w:t>")
+    r_pr = f"<w:rPr>{props}</w:rPr>" if props else ""
+    return f"<w:r>{r_pr}{''.join(pieces)}</w:r>"
+
+
+def _cell_xml(width: int, shade: str | None, paragraphs: list[str]) -> str:
+    fill = f'<w:shd w:val="clear" w:color="auto" w:fill="{shade}"/>' if shade else ""
+    body = "".join(f"<w:p>{p}</w:p>" for p in paragraphs)
+    return f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/>{fill}</w:tcPr>{body}</w:tc>'
+
+
+def _body_rows(rows: list[Segment], twips: list[int]) -> list:
+    """The table's body rows as WordprocessingML, parsed in one go.
+
+    Building hundreds of rows through python-docx's object model took most
+    of an export (and most of a warm re-run); the XML it would produce is
+    written here directly and parsed once.
+    """
+    from lxml import etree
+
+    style = {"subheading": "<w:b/>", "headline": "<w:b/>", "quote": "<w:i/>", "caption": "<w:i/>"}
+    id_props = f'<w:color w:val="{_ID_HEX}"/><w:sz w:val="16"/>'
+    note_props = f'<w:i/><w:color w:val="{_NOTE_HEX}"/><w:sz w:val="16"/>'
+    out = []
+    for segment in rows:
+        shade = FLAG_SHADE if segment.flags else None
+        props = style.get(segment.kind, "")
+        target = [_runs_xml(segment.target, props)]
+        if segment.flags:
+            target.append(_runs_xml(_note(segment), note_props))
+        out.append(
+            '<w:tr><w:trPr><w:cantSplit w:val="true"/></w:trPr>'
+            + _cell_xml(twips[0], shade, [_runs_xml(segment.id, id_props)])
+            + _cell_xml(twips[1], shade, [_runs_xml(segment.source, props)])
+            + _cell_xml(twips[2], shade, target)
+            + "</w:tr>"
+        )
+    if not out:
+        return []
+    table = etree.fromstring(f'<w:tbl xmlns:w="{_W_NS}">{"".join(out)}</w:tbl>')
+    return list(table)
+
+
 class DocxExporter:
     suffix = ".docx"
 
@@ -147,7 +201,7 @@ class DocxExporter:
         from docx import Document
         from docx.enum.section import WD_ORIENT
         from docx.enum.table import WD_TABLE_ALIGNMENT
-        from docx.shared import Cm, Pt, RGBColor
+        from docx.shared import Cm, Length, Pt
 
         unit = check_granularity(granularity, "block")
         doc = Document()
@@ -222,24 +276,8 @@ class DocxExporter:
             cell.paragraphs[0].add_run(label).bold = True
             _shade(cell, HEADER_SHADE)
 
-        for segment in segments(document.rows, unit):
-            row = table.add_row()
-            _row_property(row, "w:cantSplit")
-            cells = row.cells
-            for cell, w in zip(cells, widths):
-                cell.width = w
-            id_run = cells[0].paragraphs[0].add_run(segment.id)
-            id_run.font.size = Pt(8)
-            id_run.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
-            for cell, text in zip(cells[1:], (segment.source, segment.target)):
-                _style_run(cell.paragraphs[0].add_run(_cell_text(text)), segment.kind)
-            if segment.flags:
-                for cell in cells:
-                    _shade(cell, FLAG_SHADE)
-                note = cells[2].add_paragraph().add_run(_note(segment))
-                note.italic = True
-                note.font.size = Pt(8)
-                note.font.color.rgb = RGBColor(*NOTE_COLOR)
+        twips = [Length(w).twips for w in widths]
+        table._tbl.extend(_body_rows(segments(document.rows, unit), twips))
 
         props = doc.core_properties
         props.title = xml_safe(title)
