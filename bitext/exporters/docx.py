@@ -17,7 +17,9 @@ are fixed and the zip is rewritten with fixed member timestamps. The
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import io
 import os
 
@@ -232,35 +234,58 @@ def _package_bytes(doc) -> bytes:
     return buffer.getvalue()
 
 
+@functools.lru_cache(maxsize=1)
+def _skeleton():
+    """The empty, styled document every export starts from (copied, never changed).
+
+    Loading python-docx's template and looking styles up by name cost more
+    than the rest of a short article's export; a deep copy of this is cheap.
+    """
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm
+
+    doc = Document()
+    _set_font(doc.styles["Normal"], 10.5)
+    for name in ("Heading 1", "Heading 2", "Title"):
+        _set_font(doc.styles[name])
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(PAGE_CM[0]), Cm(PAGE_CM[1])
+    section.left_margin = Cm(MARGINS_CM["left"])
+    section.right_margin = Cm(MARGINS_CM["right"])
+    section.top_margin = Cm(MARGINS_CM["top"])
+    section.bottom_margin = Cm(MARGINS_CM["bottom"])
+    return doc
+
+
+def _heading(doc, text: str, level: int) -> None:
+    """`doc.add_heading`, with the style set by id (the template's `HeadingN`).
+
+    python-docx finds a style by name by reading every style of the
+    template; by id it is one attribute.
+    """
+    paragraph = doc.add_paragraph(text)
+    paragraph._p.style = f"Heading{level}"
+
+
 class DocxExporter:
     suffix = ".docx"
 
     def render(self, document: BilingualDocument, *, granularity: str | None = None) -> bytes:
-        from docx import Document
-        from docx.enum.section import WD_ORIENT
         from docx.enum.table import WD_TABLE_ALIGNMENT
         from docx.shared import Cm, Length, Pt
 
         unit = check_granularity(granularity, "block")
-        doc = Document()
-        _set_font(doc.styles["Normal"], 10.5)
-        for name in ("Heading 1", "Heading 2", "Title"):
-            _set_font(doc.styles[name])
-        section = doc.sections[0]
-        section.orientation = WD_ORIENT.LANDSCAPE
-        section.page_width, section.page_height = Cm(PAGE_CM[0]), Cm(PAGE_CM[1])
-        section.left_margin = Cm(MARGINS_CM["left"])
-        section.right_margin = Cm(MARGINS_CM["right"])
-        section.top_margin = Cm(MARGINS_CM["top"])
-        section.bottom_margin = Cm(MARGINS_CM["bottom"])
+        doc = copy.deepcopy(_skeleton())
 
         src = document.document
         headline_rows = [r for r in document.rows if r.kind == "headline"]
         title = " ".join(r.source for r in headline_rows) or src.id
-        doc.add_heading(xml_safe(title), level=1)
+        _heading(doc, xml_safe(title), 1)
         target_title = " ".join(r.target for r in headline_rows if r.target)
         if target_title:
-            doc.add_heading(xml_safe(target_title), level=2)
+            _heading(doc, xml_safe(target_title), 2)
 
         facts = [
             ("Source file", src.path or src.id),
@@ -298,7 +323,7 @@ class DocxExporter:
         text_width = int((width - Cm(ID_COLUMN_CM)) / 2)
         widths = [Cm(ID_COLUMN_CM), text_width, text_width]
         table = doc.add_table(rows=1, cols=3)
-        table.style = "Table Grid"
+        table._tbl.tblStyle_val = "TableGrid"  # "Table Grid", set by id: no name lookup
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         _fixed_layout(table)
