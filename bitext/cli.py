@@ -43,6 +43,10 @@ app.add_typer(glossary_app, name="glossary")
 
 EXIT_OK, EXIT_FAILED, EXIT_REQUEST = 0, 1, 2
 
+Formats = Annotated[
+    str,
+    typer.Option("--format", "-f", help="Comma-separated formats: docx,tsv,tmx,jsonl,xlsx."),
+]
 ModelsDir = Annotated[
     Path | None,
     typer.Option(
@@ -106,10 +110,7 @@ def translate(
         Path,
         typer.Option("-o", "--output", help="Folder for the exports; '-' streams JSONL to stdout."),
     ] = Path("exports"),
-    format: Annotated[
-        str,
-        typer.Option("--format", "-f", help="Comma-separated formats: docx,tsv,tmx,jsonl,xlsx."),
-    ] = "docx,tsv",
+    format: Formats = "docx,tsv",
     source: Annotated[
         str, typer.Option("--from", help="Source language, or 'auto' to detect per document.")
     ] = "auto",
@@ -737,10 +738,7 @@ def align(
         Path,
         typer.Option("-o", "--output", help="Folder for the exports: <source-stem>.<ext>."),
     ] = Path("exports"),
-    format: Annotated[
-        str,
-        typer.Option("--format", "-f", help="Comma-separated formats: docx,tsv,tmx,jsonl,xlsx."),
-    ] = "docx,tsv",
+    format: Formats = "docx,tsv",
     granularity: Annotated[
         str | None,
         typer.Option("--granularity", help="Rows per 'block' or per 'sentence' (as translate)."),
