@@ -196,50 +196,70 @@ def _body_rows(rows: list[Segment], twips: list[int]) -> list:
     return list(table)
 
 
-class _FixedTimeZip:
-    """The writer python-docx's PackageWriter expects, with fixed member times.
-
-    Writing the package once, with fixed times, instead of saving it and
-    rewriting the zip, halves the compression work of every export.
-    """
-
-    def __init__(self, zf) -> None:
-        self.zf = zf
-
-    def write(self, pack_uri, blob: bytes) -> None:
-        import zipfile
-
-        info = zipfile.ZipInfo(pack_uri.membername, date_time=ZIP_TIME)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.external_attr = 0o644 << 16
-        self.zf.writestr(info, blob)
-
-
-def _package_bytes(doc) -> bytes:
-    """The .docx bytes, as python-docx's `save` writes them but reproducible."""
+def _member(zf, name: str, blob: bytes) -> None:
     import zipfile
 
-    from docx.opc.pkgwriter import PackageWriter
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, blob)
 
+
+@functools.lru_cache(maxsize=1)
+def _frame():
+    """What every export shares, serialized once: the skeleton's parts.
+
+    Returns the skeleton document, its `document.xml` to start each export
+    from, and the package members in the order python-docx's writer uses,
+    with None where an export puts its own document or core properties.
+    """
+    from docx.opc.oxml import serialize_part_xml
+    from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI
+    from docx.opc.pkgwriter import _ContentTypesItem
+
+    doc = _skeleton()
     package = doc.part.package
+    core_part = package._core_properties_part
     parts = list(package.parts)
     for part in parts:
         part.before_marshal()
+    members: list[tuple[str, bytes | None]] = [
+        (CONTENT_TYPES_URI.membername, _ContentTypesItem.from_parts(parts).blob),
+        (PACKAGE_URI.rels_uri.membername, package.rels.xml),
+    ]
+    for part in parts:
+        own = part is doc.part or part is core_part
+        members.append((part.partname.membername, None if own else part.blob))
+        if len(part.rels):
+            members.append((part.partname.rels_uri.membername, part.rels.xml))
+    return doc, serialize_part_xml(doc.element), core_part, tuple(members)
+
+
+def _package_bytes(document_element, core_element) -> bytes:
+    """The .docx bytes: the shared members plus this export's own two parts."""
+    import zipfile
+
+    from docx.opc.oxml import serialize_part_xml
+
+    doc, _, core_part, members = _frame()
+    own = {
+        doc.part.partname.membername: serialize_part_xml(document_element),
+        core_part.partname.membername: serialize_part_xml(core_element),
+    }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        writer = _FixedTimeZip(zf)
-        PackageWriter._write_content_types_stream(writer, parts)
-        PackageWriter._write_pkg_rels(writer, package.rels)
-        PackageWriter._write_parts(writer, parts)
+        for name, blob in members:
+            _member(zf, name, own[name] if blob is None else blob)
     return buffer.getvalue()
 
 
 @functools.lru_cache(maxsize=1)
 def _skeleton():
-    """The empty, styled document every export starts from (copied, never changed).
+    """The empty, styled document every export starts from (never changed).
 
     Loading python-docx's template and looking styles up by name cost more
-    than the rest of a short article's export; a deep copy of this is cheap.
+    than the rest of a short article's export: it is done once per process,
+    and each export builds only its own `document.xml` and core properties.
     """
     from docx import Document
     from docx.enum.section import WD_ORIENT
@@ -256,6 +276,13 @@ def _skeleton():
     section.right_margin = Cm(MARGINS_CM["right"])
     section.top_margin = Cm(MARGINS_CM["top"])
     section.bottom_margin = Cm(MARGINS_CM["bottom"])
+    props = doc.core_properties
+    props.author = "bitext"
+    props.last_modified_by = "bitext"
+    props.created = _FIXED_TIME
+    props.modified = _FIXED_TIME
+    props.last_printed = _FIXED_TIME
+    props.revision = 1
     return doc
 
 
@@ -277,7 +304,11 @@ class DocxExporter:
         from docx.shared import Cm, Length, Pt
 
         unit = check_granularity(granularity, "block")
-        doc = copy.deepcopy(_skeleton())
+        from docx.document import Document as DocumentProxy
+        from docx.oxml.parser import parse_xml
+
+        skeleton, document_xml, core_part, _ = _frame()
+        doc = DocumentProxy(parse_xml(document_xml), skeleton.part)
 
         src = document.document
         headline_rows = [r for r in document.rows if r.kind == "headline"]
@@ -342,15 +373,11 @@ class DocxExporter:
         twips = [Length(w).twips for w in widths]
         table._tbl.extend(_body_rows(segments(document.rows, unit), twips))
 
-        props = doc.core_properties
-        props.title = xml_safe(title)
-        props.author = "bitext"
-        props.last_modified_by = "bitext"
-        props.created = _FIXED_TIME
-        props.modified = _FIXED_TIME
-        props.last_printed = _FIXED_TIME
-        props.revision = 1
-        return _package_bytes(doc)
+        from docx.opc.coreprops import CoreProperties
+
+        core = copy.deepcopy(core_part.element)
+        CoreProperties(core).title = xml_safe(title)
+        return _package_bytes(doc.element, core)
 
 
 EXPORTER = DocxExporter()
