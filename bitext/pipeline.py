@@ -78,6 +78,15 @@ class TranslateOptions:
     #: Documents read, translated and exported together (memory stays flat).
     chunk_documents: int = 200
 
+    def __post_init__(self) -> None:
+        # Python callers may pass plain strings for paths.
+        self.output_dir = Path(self.output_dir)
+        if self.models_dir is not None:
+            self.models_dir = Path(self.models_dir)
+        if self.cache_path is not None:
+            self.cache_path = Path(self.cache_path)
+        self.glossaries = [Path(g) for g in self.glossaries]
+
 
 @dataclass
 class DocumentResult:
