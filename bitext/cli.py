@@ -100,6 +100,21 @@ class _ProgressBar:
             self._progress.stop()
 
 
+def _export_choices(format: str, granularity: str | None) -> list[str]:
+    """The checked --format list; a bad --format or --granularity is exit 2."""
+    from bitext.exporters import parse_formats
+
+    try:
+        formats = parse_formats(format)
+    except ValueError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_REQUEST) from None
+    if granularity is not None and granularity not in ("block", "sentence"):
+        _err("error: --granularity must be 'block' or 'sentence'")
+        raise typer.Exit(EXIT_REQUEST)
+    return formats
+
+
 @app.command()
 def translate(
     paths: Annotated[
@@ -183,17 +198,9 @@ def translate(
     from bitext.interrupts import exit_code, exit_on_signals, run_interruptible
 
     exit_on_signals()
-    from bitext.exporters import parse_formats
     from bitext.pipeline import RequestError, TranslateOptions, translate_paths
 
-    try:
-        formats = parse_formats(format)
-    except ValueError as exc:
-        _err(f"error: {exc}")
-        raise typer.Exit(EXIT_REQUEST) from None
-    if granularity is not None and granularity not in ("block", "sentence"):
-        _err("error: --granularity must be 'block' or 'sentence'")
-        raise typer.Exit(EXIT_REQUEST)
+    formats = _export_choices(format, granularity)
     if device not in ("auto", "cpu", "cuda"):
         _err("error: --device must be 'auto', 'cpu' or 'cuda'")
         raise typer.Exit(EXIT_REQUEST)
@@ -767,16 +774,8 @@ def align(
     Example: bitext align article.txt article.en.txt -o exports/ --format tsv,tmx
     """
     from bitext.align_pipeline import AlignOptions, AlignRequestError, align_paths
-    from bitext.exporters import parse_formats
 
-    try:
-        formats = parse_formats(format)
-    except ValueError as exc:
-        _err(f"error: {exc}")
-        raise typer.Exit(EXIT_REQUEST) from None
-    if granularity is not None and granularity not in ("block", "sentence"):
-        _err("error: --granularity must be 'block' or 'sentence'")
-        raise typer.Exit(EXIT_REQUEST)
+    formats = _export_choices(format, granularity)
     options = AlignOptions(
         output_dir=output,
         formats=formats,
