@@ -132,24 +132,16 @@ def test_no_model_installed_stops_before_writing(tmp_path):
     assert not out.exists()
 
 
+def translate_cli(out: Path, models: Path, *extra: str) -> subprocess.CompletedProcess:
+    """`python -m bitext translate seeds/ -o OUT --models-dir MODELS ...` as a real process."""
+    command = [sys.executable, "-m", "bitext", "translate", str(SEEDS_DIR), "-o", str(out)]
+    command += ["--models-dir", str(models), *extra]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
 def test_cli_without_model_exits_2_with_instructions(tmp_path):
     out = tmp_path / "exports"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bitext",
-            "translate",
-            str(SEEDS_DIR),
-            "-o",
-            str(out),
-            "--models-dir",
-            str(tmp_path / "none"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = translate_cli(out, tmp_path / "none")
     assert proc.returncode == 2
     assert "bitext models install" in proc.stderr
     assert not out.exists()
@@ -157,24 +149,7 @@ def test_cli_without_model_exits_2_with_instructions(tmp_path):
 
 def test_cli_translates_seeds_with_installed_model(tmp_path, installed_models):
     out = tmp_path / "exports"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bitext",
-            "translate",
-            str(SEEDS_DIR),
-            "-o",
-            str(out),
-            "--models-dir",
-            str(installed_models),
-            "--threads",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = translate_cli(out, installed_models, "--threads", "1")
     assert proc.returncode == 0, proc.stderr
     assert "2 done" in proc.stdout
     assert len(list(out.glob("*.docx"))) == 2 and len(list(out.glob("*.tsv"))) == 2
