@@ -85,9 +85,9 @@ def write_combined(
 
     written = []
     for name in formats:
-        exporter = get_exporter(name)
-        if not hasattr(exporter, "render_many"):
+        if not can_combine(name):
             continue
+        exporter = get_exporter(name)
         path = Path(output_dir) / f"{COMBINED_STEM}{exporter.suffix}"
         atomic_write_bytes(path, exporter.render_many(documents, granularity=granularity))
         written.append(str(path))
