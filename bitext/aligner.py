@@ -66,6 +66,11 @@ MT_BAND = 8  # half-width of the band in which chrF is computed
 FULL_TABLE_SIZE = 300  # documents up to this many sentences need no band
 SURE_Z = 1.4  # a neighbour this sure (score 0.8) vouches for a blind link
 SANDWICH_BONUS = 1.5
+# A link sharing less anchor weight than this is thin: unless a sure link
+# within SUPPORT_WINDOW links on either side vouches for it, it is unsure.
+THIN_EVIDENCE = 8.0
+SUPPORT_WINDOW = 2
+UNSUPPORTED_PENALTY = 6.0
 # A link is unsure when one of its sentences shares this much anchor weight
 # (and RIVAL_RATIO times what the link shares) with a sentence elsewhere.
 RIVAL_MIN = 6.0
@@ -815,7 +820,9 @@ class _Aligner:
             jj = np.array([path[x][3] for x in members])
             z[members], informed[members] = self._evidence_z(a, b, ii, jj)
         if self.use_anchors:
-            z = z - self._better_elsewhere(path)
+            shared = self._shared_weight(path)
+            z = z - self._better_elsewhere(path, shared)
+            z = z - self._unsupported(path, z, shared)
         # A link with nothing but its length to go on is as sure as its
         # neighbours: between two sure links (or a sure link and the start or
         # end of the document) it is most likely right.
@@ -842,7 +849,20 @@ class _Aligner:
                     shared[other] = shared.get(other, 0.0) + w
         return max(shared.values(), default=0.0)
 
-    def _better_elsewhere(self, path: list[tuple[int, int, int, int]]) -> np.ndarray:
+    def _shared_weight(self, path: list[tuple[int, int, int, int]]) -> np.ndarray:
+        """Anchor weight the two sides of each link have in common."""
+        shared = np.zeros(len(path))
+        for x, (i0, i1, j0, j1) in enumerate(path):
+            if i0 == i1 or j0 == j1:
+                continue
+            src = {f: w for i in range(i0, i1) for f, w in self.src_feats[i].items()}
+            tgt = {f for j in range(j0, j1) for f in self.tgt_feats[j]}
+            shared[x] = sum(w for f, w in src.items() if f in tgt)
+        return shared
+
+    def _better_elsewhere(
+        self, path: list[tuple[int, int, int, int]], shared: np.ndarray
+    ) -> np.ndarray:
         """Penalty for links whose sentences share clearly more anchors elsewhere.
 
         The path is monotone, so when paragraphs were reordered it is forced
@@ -858,9 +878,6 @@ class _Aligner:
         for x, (i0, i1, j0, j1) in enumerate(path):
             if i0 == i1 or j0 == j1:
                 continue
-            src = {f: w for i in range(i0, i1) for f, w in self.src_feats[i].items()}
-            tgt = {f: w for j in range(j0, j1) for f, w in self.tgt_feats[j].items()}
-            own = sum(w for f, w in src.items() if f in tgt)
             near_tgt, near_src = range(j0 - 2, j1 + 2), range(i0 - 2, i1 + 2)
             rivals = [
                 self._best_match(self.src_feats[i], self.postings, near_tgt, j0)
@@ -871,8 +888,30 @@ class _Aligner:
                 for j in range(j0, j1)
             ]
             rival = max(rivals, default=0.0)
-            if rival >= RIVAL_MIN and rival > RIVAL_RATIO * own:
+            if rival >= RIVAL_MIN and rival > RIVAL_RATIO * shared[x]:
                 penalty[x] = RIVAL_PENALTY
+        return penalty
+
+    @staticmethod
+    def _unsupported(
+        path: list[tuple[int, int, int, int]], z: np.ndarray, shared: np.ndarray
+    ) -> np.ndarray:
+        """Penalty for thin links that no sure link nearby vouches for.
+
+        A link whose sentences share only an anchor or two (a quote mark,
+        "police") can score high on its own, since those few anchors match.
+        Among correctly ordered sentences such a link sits in a run of sure
+        links. Where paragraphs were reordered, the path is forced through
+        pairs that are not translations: there its neighbours are unsure
+        links and sentences left without counterpart, and so it is unsure too.
+        """
+        paired = np.array([i0 < i1 and j0 < j1 for i0, i1, j0, j1 in path])
+        vouches = paired & (z >= SURE_Z)
+        penalty = np.zeros(len(path))
+        w = SUPPORT_WINDOW
+        for x in np.flatnonzero(paired & (shared < THIN_EVIDENCE)):
+            if not vouches[max(0, x - w) : x].any() and not vouches[x + 1 : x + 1 + w].any():
+                penalty[x] = UNSUPPORTED_PENALTY
         return penalty
 
     def _evidence_z(self, a: int, b: int, ii: np.ndarray, jj: np.ndarray):
