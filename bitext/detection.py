@@ -292,18 +292,23 @@ def _count_markers(words: list[str]) -> Counter:
     """Lexicon and suffix hits per Scandinavian standard."""
     counts: Counter = Counter()
     for word in words:
-        for code, lexicon in LEXICONS.items():
-            if word in lexicon:
-                counts[code] += 1
-        if len(word) >= 6:
-            for suffix, codes in _SUFFIX_MARKERS:
-                if word.endswith(suffix):
-                    for code in codes:
-                        counts[code] += 1
-                    break
-        if "ä" in word or "ö" in word:
-            counts["sv"] += 1
+        for code in _word_markers(word):
+            counts[code] += 1
     return counts
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word_markers(word: str) -> tuple[str, ...]:
+    """The standards one word counts for (news repeats its words: cached)."""
+    codes = [code for code, lexicon in LEXICONS.items() if word in lexicon]
+    if len(word) >= 6:
+        for suffix, suffix_codes in _SUFFIX_MARKERS:
+            if word.endswith(suffix):
+                codes.extend(suffix_codes)
+                break
+    if "ä" in word or "ö" in word:
+        codes.append("sv")
+    return tuple(codes)
 
 
 def _insular_evidence(words: list[str]) -> tuple[float, float]:
@@ -347,7 +352,7 @@ def _insular_words() -> tuple[frozenset[str], frozenset[str]]:
 def _cheap_evidence(text: str) -> _Evidence:
     """Words, letters, markers and coverage: no langdetect call yet."""
     words = _tokenize(text)
-    letters = sum(1 for c in text if c.isalpha())
+    letters = sum(map(str.isalpha, text))
     markers = _count_markers(words)
     coverage = _coverage(words, NORWEGIAN_COMMON)
     return _Evidence(words, letters, {}, coverage, markers)
@@ -529,17 +534,24 @@ def _bound_to_document(ev: _Evidence, doc_lang: str) -> bool:
     A related standard needs 3+ more marker words than the document's to take
     the block; an unrelated language needs the document's common words to be
     (nearly) absent. When neither can happen, the answer is the document's.
+    This holds for Norwegian documents and for documents in a language of no
+    family with a common-word list (English, German): the human translation
+    that `bitext align` reads is usually one of those.
     """
-    if doc_lang not in ("nb", "nn") or not ev.words:
+    if not ev.words:
         return False
-    if any(ev.markers[c] - ev.markers[doc_lang] > 2 for c in NORDIC if c != doc_lang):
+    if doc_lang in ("nb", "nn"):
+        if any(ev.markers[c] - ev.markers[doc_lang] > 2 for c in NORDIC if c != doc_lang):
+            return False
+        others: tuple[str, ...] = ("en", "de", "is", "fo")
+    elif doc_lang in COMMON and not any(doc_lang in family for family in _FAMILIES):
+        others = tuple(c for c in COMMON if COMMON[c] is not COMMON[doc_lang])
+    else:
         return False
     doc_share = _coverage(ev.words, COMMON[doc_lang])
     if doc_share <= (0.0 if len(ev.words) < SHORT_BLOCK_WORDS else 0.15):
         return False
-    return all(
-        _coverage(ev.words, COMMON[other]) < 2 * doc_share for other in ("en", "de", "is", "fo")
-    )
+    return all(_coverage(ev.words, COMMON[other]) < 2 * doc_share for other in others)
 
 
 def _doc_words_absent(ev: _Evidence, doc_lang: str, other: str, short: bool) -> bool:

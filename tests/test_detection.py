@@ -238,3 +238,32 @@ def test_seeds_are_detected_well_under_a_second() -> None:
     for doc in docs:
         detect_document(doc)
     assert time.perf_counter() - start < 1.0
+
+
+NTREX = Path(__file__).resolve().parents[2] / "shared" / "data" / "ntrex-dev"
+
+
+@pytest.mark.skipif(not NTREX.is_dir(), reason="ntrex-dev data is not available")
+@pytest.mark.parametrize("language", ["eng-US", "deu", "nob"])
+def test_skipping_langdetect_changes_no_block_decision(language, monkeypatch) -> None:
+    """Blocks of English, German and Bokmål news get the language the full
+    path (langdetect and every rule) gives them, with or without the shortcut."""
+    from itertools import groupby
+
+    ids = (NTREX / "DOCUMENT_IDS.tsv").read_text(encoding="utf-8").splitlines()
+    lines = iter((NTREX / f"{language}.txt").read_text(encoding="utf-8").splitlines())
+    documents = [[next(lines) for _ in group] for _, group in groupby(ids)][:12]
+    shortcut, full = [], []
+    skipped = 0
+    for document in documents:
+        prior = detect_text("\n\n".join(document))
+        for line in document:
+            shortcut.append(detection._detect_block(line, prior).language)
+            skipped += detection._bound_to_document(detection._cheap_evidence(line), prior.language)
+    monkeypatch.setattr(detection, "_bound_to_document", lambda evidence, language: False)
+    monkeypatch.setattr(detection, "_plainly_norwegian", lambda evidence, language: False)
+    for document in documents:
+        prior = detect_text("\n\n".join(document))
+        full += [detection._detect_block(line, prior).language for line in document]
+    assert shortcut == full
+    assert skipped > len(full) // 2  # the shortcut is taken for most lines
