@@ -16,6 +16,9 @@ import tempfile
 from importlib import resources
 
 _SPACE = re.compile(r"\s+")
+# Every break the Moses rules make follows a stop, question or exclamation
+# mark (maybe with closing quotes) and a space, with more text after it.
+_MAY_BREAK = re.compile(r"[.?!]\S*\s+\S")
 
 # "80. år", "2. september", "1. mai": a number, a stop, then a lower-case word.
 # Moses already keeps these together; this also covers a following digit
@@ -60,6 +63,11 @@ def _slices(text: str, pieces: list[str]) -> list[str] | None:
         while pos < len(text) and text[pos].isspace():
             pos += 1
         start = pos
+        exact = piece.strip()
+        if text.startswith(exact, pos):  # the usual case, in one C call
+            pos += len(exact)
+            out.append(exact)
+            continue
         matched = 0
         while pos < len(text) and matched < len(chars):
             if text[pos].isspace():
@@ -100,6 +108,8 @@ def _split_flat(flat: str, language: str) -> list[str] | None:
     the window's end; the next window starts where that sentence starts.
     A window holding a single sentence grows until the sentence ends.
     """
+    if not _MAY_BREAK.search(flat):  # one sentence: no need to run the splitter
+        return [flat.strip()] if flat.strip() else []
     splitter = _splitter(language)
     if len(flat) <= _WINDOW:
         return _slices(flat, splitter.split(flat))
