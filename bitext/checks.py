@@ -84,6 +84,7 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 # --------------------------------------------------------------------------
 
 _SPACES = " \u00a0\u202f\u2009"
+_DIGIT_RE = re.compile(r"\d")
 # A grouped number (one separator, repeated: 1 000 000, 1.000, 2,500) with
 # an optional fraction, or a plain number with an optional fraction.
 _NUMBER_RE = re.compile(
@@ -134,6 +135,10 @@ _EN_WORDS.update({"hundred": 100, "thousand": 1000, "dozen": 12})
 _EN_WORD_RE = re.compile(
     r"(?<![\w-])(" + "|".join(sorted(_EN_WORDS, key=len, reverse=True)) + r")(?![\w-])", re.I
 )
+# The pattern above, tried at every position, was the slowest part of the
+# checks; its words are whole runs of word characters and hyphens, so each
+# run is looked up instead.
+_EN_WORD_RUN_RE = re.compile(r"[\w-]+")
 
 
 def _canon(value: Decimal) -> str:
@@ -179,7 +184,9 @@ def _tokens(text: str, *, words: bool) -> list[tuple[int, str, frozenset[str]]]:
     """(position, written form, readings) of every number in `text`."""
     found: list[tuple[int, str, set[Decimal]]] = []
     spans: list[tuple[int, int]] = []
-    for regex in (_MERIDIEM_RE, _CLOCK_RE, _KL_RE):
+    # Every pattern but the number words needs a digit; most sentences have none.
+    digit_patterns = (_MERIDIEM_RE, _CLOCK_RE, _KL_RE) if _DIGIT_RE.search(text) else ()
+    for regex in digit_patterns:
         for match in regex.finditer(text):
             if any(a <= match.start("h") < b for a, b in spans):
                 continue
@@ -188,7 +195,7 @@ def _tokens(text: str, *, words: bool) -> list[tuple[int, str, frozenset[str]]]:
             readings = _clock_readings(int(match.group("h")), minute, meridiem)
             spans.append((match.start("h"), match.end("m") if match.group("m") else match.end("h")))
             found.append((match.start("h"), match.group(0), readings))
-    for match in _NUMBER_RE.finditer(text):
+    for match in _NUMBER_RE.finditer(text) if digit_patterns else ():
         if any(a <= match.start() < b for a, b in spans):
             continue
         readings = _readings(match)
@@ -197,8 +204,8 @@ def _tokens(text: str, *, words: bool) -> list[tuple[int, str, frozenset[str]]]:
             readings |= {r * _SCALES[scale.group(1).lower()] for r in readings}
         found.append((match.start(), match.group(0), readings))
     if words:
-        for match in _EN_WORD_RE.finditer(text):
-            value = Decimal(_EN_WORDS[match.group(1).lower()])
+        for match, number in _english_number_words(text):
+            value = Decimal(number)
             readings = {value}
             scale = _SCALE_RE.match(text, match.end())
             if scale:
@@ -206,6 +213,21 @@ def _tokens(text: str, *, words: bool) -> list[tuple[int, str, frozenset[str]]]:
             found.append((match.start(), match.group(0), readings))
     found.sort(key=lambda item: item[0])
     return [(pos, written, frozenset(_canon(r) for r in rs)) for pos, written, rs in found]
+
+
+def _english_number_words(text: str) -> list[tuple[re.Match, int]]:
+    """English number words of `text` (what `_EN_WORD_RE` finds), with their values."""
+    found = []
+    for match in _EN_WORD_RUN_RE.finditer(text):
+        run = match.group(0)
+        number = _EN_WORDS.get(run.lower())
+        if number is None and not run.isascii():
+            # Non-ASCII case folds (the Kelvin sign, long s), as the pattern has them.
+            word = _EN_WORD_RE.fullmatch(run)
+            number = _EN_WORDS.get(word.group(1).casefold()) if word else None
+        if number is not None:
+            found.append((match, number))
+    return found
 
 
 def numbers(text: str, *, words: bool = False) -> list[frozenset[str]]:

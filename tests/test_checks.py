@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bitext.checks import (
     EMPTY,
@@ -135,3 +137,48 @@ def test_summary_line_lists_known_flags_first():
     counts = Counter({"number-mismatch": 1, "untranslated": 3, "zz-custom": 2, "empty": 0})
     assert format_flag_counts(counts) == "untranslated 3, number-mismatch 1, zz-custom 2"
     assert format_flag_counts(Counter()) == "none"
+
+
+_NUMBER_WORD_TEXT = st.lists(
+    st.sampled_from(
+        [
+            "one",
+            "Two",
+            "eighty-one",
+            "EIGHTY",
+            "ninety-nine",
+            "six",
+            "\u212aid",
+            "\u017fix",
+            "-",
+            "seven-",
+            "x",
+            "1",
+            "_",
+            " ",
+            ", ",
+            "é",
+            "Ten.",
+            "hundred",
+            "twelve",
+            "\u212a",
+        ]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_NUMBER_WORD_TEXT)
+def test_number_words_are_found_as_the_pattern_finds_them(text: str) -> None:
+    """The run-by-run lookup finds exactly what the whole-text pattern finds."""
+    from bitext.checks import _EN_WORD_RE, _english_number_words
+
+    by_pattern = [(m.start(), m.group(0)) for m in _EN_WORD_RE.finditer(text)]
+    assert [(m.start(), m.group(0)) for m, _ in _english_number_words(text)] == by_pattern
+
+
+def test_a_number_word_with_a_long_s_is_read_not_a_crash() -> None:
+    from bitext.checks import numbers
+
+    assert numbers("\u017fix", words=True) == [frozenset({"6"})]  # KeyError before
