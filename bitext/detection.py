@@ -358,8 +358,20 @@ def _cheap_evidence(text: str) -> _Evidence:
     return _Evidence(words, letters, {}, coverage, markers)
 
 
-def _evidence(text: str) -> _Evidence:
-    ev = _cheap_evidence(text)
+def _joined_evidence(parts: list[_Evidence]) -> _Evidence:
+    """The cheap evidence of texts joined by blank lines, from theirs (no word
+    spans a line break, so this equals measuring the joined text again)."""
+    words = [word for part in parts for word in part.words]
+    markers: Counter = Counter()
+    for part in parts:
+        markers.update(part.markers)
+    letters = sum(part.letters for part in parts)
+    return _Evidence(words, letters, {}, _coverage(words, NORWEGIAN_COMMON), markers)
+
+
+def _evidence(text: str, cheap: _Evidence | None = None) -> _Evidence:
+    """All the evidence on `text`; `cheap` is its `_cheap_evidence`, if measured."""
+    ev = cheap if cheap is not None else _cheap_evidence(text)
     if not ev.words:
         return ev
     words, markers = ev.words, ev.markers
@@ -464,19 +476,27 @@ def detect_text(text: str) -> Detection:
     `uncertain` when the confidence is below `UNCERTAIN_BELOW` (the best
     guess stays first in `candidates`).
     """
-    detection = _decide(_evidence(text))
+    return _judged(_evidence(text))
+
+
+def _judged(ev: _Evidence) -> Detection:
+    detection = _decide(ev)
     if detection.language != UNKNOWN and detection.confidence < UNCERTAIN_BELOW:
         detection.language = UNCERTAIN
     return detection
 
 
-def _detect_block(text: str, prior: Detection) -> Detection:
-    """The language of a block inside a document whose language is `prior`."""
+def _detect_block(text: str, prior: Detection, cheap: _Evidence | None = None) -> Detection:
+    """The language of a block inside a document whose language is `prior`.
+
+    `cheap` is the block's `_cheap_evidence`, when the caller has it.
+    """
     doc_lang = prior.language
-    cheap = _cheap_evidence(text)
+    if cheap is None:
+        cheap = _cheap_evidence(text)
     if _plainly_norwegian(cheap, doc_lang) or _bound_to_document(cheap, doc_lang):
         return Detection(doc_lang, prior.confidence, [(doc_lang, prior.confidence)])
-    ev = _evidence(text)
+    ev = _evidence(text, cheap)
     if ev.letters == 0 or not ev.words:
         # Numbers, dates, punctuation: nothing to tell; follow the document.
         return Detection(doc_lang, prior.confidence, [(doc_lang, prior.confidence)])
@@ -580,12 +600,13 @@ def detect_document(document: Document) -> Document:
     The document is judged on all its text; each block is then judged with
     the document's language as the prior (see `_detect_block`).
     """
+    cheap = [_cheap_evidence(block.text) for block in document.blocks]
     text = "\n\n".join(block.text for block in document.blocks)
-    doc = detect_text(text)
+    doc = _judged(_evidence(text, _joined_evidence(cheap)))
     document.language = doc.language
     document.language_confidence = doc.confidence
-    for block in document.blocks:
-        found = _detect_block(block.text, doc)
+    for block, evidence in zip(document.blocks, cheap):
+        found = _detect_block(block.text, doc, evidence)
         block.language = found.language
         block.language_confidence = found.confidence
     return document
