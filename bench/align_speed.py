@@ -7,14 +7,23 @@ band has real work to do. Each size is aligned once for time (wall clock,
 no tracing) and once under tracemalloc for peak Python + numpy memory. The
 F1 against the known truth is printed too, as a sanity check.
 
-Usage: uv run python bench/align_speed.py [--sizes 1000 5000 10000]
+With --cli, each pair is also written as two text files (paragraphs
+separated by blank lines) and the whole `bitext align` command is run on
+them as a process: wall time and peak resident memory of the process
+(reading, language detection, sentence splitting, alignment, checks and a
+TSV export, interpreter start-up included).
+
+Usage: uv run python bench/align_speed.py [--sizes 1000 5000 10000] [--cli]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -54,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--cli", action="store_true", help="also time the whole command")
     args = parser.parse_args(argv)
     print(f"{'sentences':>10} {'src':>6} {'tgt':>6} {'time s':>8} {'peak MiB':>9} {'F1':>7}")
     for size in args.sizes:
@@ -67,7 +77,35 @@ def main(argv: list[str] | None = None) -> int:
         tracemalloc.stop()
         f1 = prf(*score(links, truth))[2]
         print(f"{size:>10} {ns:>6} {nt:>6} {elapsed:>8.2f} {peak / 2**20:>9.1f} {f1:>7.4f}")
+    if args.cli:
+        print("whole `bitext align` command, one process per size (TSV out):")
+        print(f"{'sentences':>10} {'time s':>8} {'peak RSS MiB':>13}")
+        for size in args.sizes:
+            source, target, *_ = build(size, args.data, args.seed)
+            elapsed, rss = time_command(source, target)
+            print(f"{size:>10} {elapsed:>8.2f} {rss:>13.1f}")
     return 0
+
+
+def time_command(source: list[list[str]], target: list[list[str]]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of `python -m bitext align` on the pair."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for name, paragraphs in (("article.txt", source), ("article.en.txt", target)):
+            text = "\n\n".join(" ".join(p) for p in paragraphs) + "\n"
+            (folder / name).write_text(text, encoding="utf-8")
+        command = [sys.executable, "-m", "bitext", "align", str(folder / "article.txt")]
+        command += [str(folder / "article.en.txt"), "-o", str(folder / "out"), "--format", "tsv"]
+        errors = folder / "stderr.txt"
+        with errors.open("wb") as stderr:
+            start = time.perf_counter()
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
+            _, status, usage = os.wait4(process.pid, 0)  # this child's own peak memory
+            elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            raise SystemExit(f"bitext align failed: {errors.read_text(errors='replace')}")
+        return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
 
 
 if __name__ == "__main__":
