@@ -51,7 +51,7 @@ ModelsDir = Annotated[
     Path | None,
     typer.Option(
         "--models-dir",
-        help="Folder of installed packages [default: $BITEXT_MODELS_DIR or ./models].",
+        help="Folder of installed packages (default: $BITEXT_MODELS_DIR or ./models).",
     ),
 ]
 
@@ -119,7 +119,7 @@ def _export_choices(format: str, granularity: str | None) -> list[str]:
 def translate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Article files or folders [default: seeds/]."),
+        typer.Argument(help="Article files or folders (default: seeds/)."),
     ] = None,
     output: Annotated[
         Path,
@@ -156,13 +156,13 @@ def translate(
         ),
     ] = False,
     threads: Annotated[
-        int | None, typer.Option("--threads", help="CPU threads [default: all cores].")
+        int | None, typer.Option("--threads", help="CPU threads (default: all cores).")
     ] = None,
     device: Annotated[
         str, typer.Option("--device", help="auto (CUDA when CTranslate2 sees a GPU), cpu or cuda.")
     ] = "auto",
     compute_type: Annotated[
-        str, typer.Option("--compute-type", help="CTranslate2 compute type [default: int8 on CPU].")
+        str, typer.Option("--compute-type", help="CTranslate2 compute type (default: int8 on CPU).")
     ] = "default",
     models_dir: ModelsDir = None,
     download: Annotated[
@@ -390,7 +390,7 @@ IndexOption = Annotated[
     str | None,
     typer.Option(
         "--index",
-        help="Package index address (a mirror) [default: $ARGOS_PACKAGE_INDEX or Argos's].",
+        help="Package index address (a mirror) (default: $ARGOS_PACKAGE_INDEX or Argos's).",
     ),
 ]
 
@@ -673,7 +673,7 @@ def glossary_check(
 def detect(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Article files or folders [default: seeds/]."),
+        typer.Argument(help="Article files or folders (default: seeds/)."),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per line per document.")
