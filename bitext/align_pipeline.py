@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -50,6 +51,9 @@ class AlignOptions:
     threads: int | None = None
     #: Rows per 'block' or 'sentence'; None: each format's default.
     granularity: str | None = None
+    #: Redo pairs whose exports all exist (by default they are skipped, so a
+    #: stopped run resumes where it was).
+    overwrite: bool = False
 
 
 @dataclass
@@ -59,7 +63,7 @@ class AlignResult:
     path: str
     target: str | None
     document: str
-    status: str  # done | skipped | failed
+    status: str  # done | skipped | failed | interrupted
     reason: str | None = None
     source_lang: str | None = None
     target_lang: str | None = None
@@ -97,6 +101,7 @@ class AlignSummary:
             "done": self.count("done"),
             "skipped": self.count("skipped"),
             "failed": self.count("failed"),
+            "not_done": self.count("interrupted"),
             "links": sum(r.links for r in self.results),
             "weak": sum(r.weak for r in self.results),
             "flags": dict(flags),
@@ -411,6 +416,7 @@ def align_paths(
     *,
     progress: Callable[[str], None] | None = None,
     translator_factory: Callable | None = None,
+    stop: threading.Event | None = None,
 ) -> AlignSummary:
     """Align every (article, translation) pair a request names and write its exports.
 
@@ -420,7 +426,10 @@ def align_paths(
     Raises AlignRequestError before writing anything when the request cannot
     work (missing path, nothing to pair, unwritable output, a missing model
     for `use_model`); a bad pair is recorded as failed and the others go on.
-    `progress(message)` hears of each pair as it is done.
+    `progress(message)` hears of each pair as it is done. Pairs whose exports
+    all exist are skipped unless `options.overwrite`. When `stop` is set (the
+    CLI sets it on Ctrl+C or SIGTERM), the pair in hand is finished and the
+    rest are recorded as `interrupted`, for the next run to do.
     """
     from bitext.exporters import get_exporter
     from bitext.outputs import OutputError, atomic_write_bytes, check_writable, output_stems
@@ -450,6 +459,9 @@ def align_paths(
             status="failed",
         )
         summary.results.append(result)
+        if stop is not None and stop.is_set():
+            result.status, result.reason = "interrupted", "not done: the run was stopped"
+            continue
         if pair.problem is not None:
             result.status, result.reason = pair.status, pair.problem
             continue
@@ -458,6 +470,10 @@ def align_paths(
         ]
         if any(p.resolve() in inputs for p in outputs):
             result.reason = "an output file would overwrite an input; choose another -o folder"
+            continue
+        if not options.overwrite and all(p.exists() for p in outputs):
+            result.status = "skipped"
+            result.reason = "already exported (use --overwrite to redo)"
             continue
         forced_src = None if options.source_lang == "auto" else options.source_lang
         forced_tgt = None if options.target_lang == "auto" else options.target_lang

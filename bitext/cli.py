@@ -54,6 +54,13 @@ ModelsDir = Annotated[
         help="Folder of installed packages (default: $BITEXT_MODELS_DIR or ./models).",
     ),
 ]
+Overwrite = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite/--skip-existing",
+        help="Redo what was already exported, or skip it and say so (a stopped run resumes).",
+    ),
+]
 
 
 def _err(message: str) -> None:
@@ -148,13 +155,7 @@ def translate(
             help="Also write one TSV/TMX/JSONL/XLSX for the whole run: <output>/_combined.<ext>.",
         ),
     ] = False,
-    overwrite: Annotated[
-        bool,
-        typer.Option(
-            "--overwrite/--skip-existing",
-            help="Redo documents whose exports already exist, or skip them and say so.",
-        ),
-    ] = False,
+    overwrite: Overwrite = False,
     threads: Annotated[
         int | None, typer.Option("--threads", help="CPU threads (default: all cores).")
     ] = None,
@@ -759,6 +760,7 @@ def align(
         ),
     ] = False,
     models_dir: ModelsDir = None,
+    overwrite: Overwrite = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the run summary as JSON on stdout.")
     ] = False,
@@ -773,6 +775,9 @@ def align(
 
     Example: bitext align article.txt article.en.txt -o exports/ --format tsv,tmx
     """
+    from bitext.interrupts import exit_code, exit_on_signals, run_interruptible
+
+    exit_on_signals()
     from bitext.align_pipeline import AlignOptions, AlignRequestError, align_paths
 
     formats = _export_choices(format, granularity)
@@ -784,9 +789,14 @@ def align(
         use_model=use_model,
         models_dir=models_dir,
         granularity=granularity,
+        overwrite=overwrite,
     )
     try:
-        summary = align_paths(source, target, options, progress=_err)
+        summary, signum = run_interruptible(
+            lambda stop: align_paths(source, target, options, progress=_err, stop=stop),
+            on_first=_on_first_signal,
+            on_hard_stop=_on_hard_stop,
+        )
     except AlignRequestError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_REQUEST) from None
@@ -808,6 +818,12 @@ def align(
         typer.echo(f"flags: {format_flag_counts(data['flags'])}")
         for path in data["files"]:
             typer.echo(path)
+    if signum is not None:
+        _err(
+            f"interrupted: {data['not_done']} pairs not done; run the same command again "
+            "to finish them (finished pairs are skipped)"
+        )
+        raise typer.Exit(exit_code(signum))
     raise typer.Exit(EXIT_FAILED if summary.failed else EXIT_OK)
 
 
