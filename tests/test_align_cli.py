@@ -177,7 +177,11 @@ def test_every_export_format_is_written(aligned) -> None:
     ]
     assert [f"{o['score']:.3f}" for o in objects] == [r["score"] for r in rows]
     units = etree.parse(str(out / "article.tmx")).getroot().findall(".//tu")
-    assert len(units) == sum(1 for r in rows if r["target"])
+    # 1-0 and 0-1 links have nothing to remember: only links with both sides.
+    assert len(units) == sum(1 for r in rows if r["source"] and r["target"])
+    assert any(not r["source"] for r in rows) and any(not r["target"] for r in rows)
+    for unit in units:
+        assert all("".join(seg.itertext()).strip() for seg in unit.iter("seg"))
     sheet = load_workbook(out / "article.xlsx").active
     assert sheet.max_row == len(rows) + 1
     text = "\n".join(c.text for t in Document(out / "article.docx").tables for c in t._cells)

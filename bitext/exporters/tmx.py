@@ -6,7 +6,8 @@ codes such as `nb` and `en` are valid BCP-47 tags), a `tuid` of
 `document:block.sentence`, and properties `x-document`, `x-segment`,
 `x-kind` and, when a row has any, `x-flags`. Rows that are not
 translations (a block shown beside itself in its own language) and rows
-with no target are left out: a memory of them would only mislead.
+with no target or no source (the 1-0 and 0-1 links of `bitext align`) are
+left out: a memory of them would only mislead.
 
 The header names bitext as the creation tool and carries no creation date,
 so the same rows always give the same bytes. Characters XML cannot hold
@@ -26,8 +27,10 @@ PROPERTIES = ("x-document", "x-segment", "x-kind", "x-flags")
 
 
 def in_memory(row: BilingualRow) -> bool:
-    """Rows worth a translation unit: a real translation with a target."""
-    return row.source_lang != row.target_lang and bool(row.target.strip())
+    """Rows worth a translation unit: a real translation with both sides."""
+    return (
+        row.source_lang != row.target_lang and bool(row.source.strip()) and bool(row.target.strip())
+    )
 
 
 def _properties(row: BilingualRow) -> list[tuple[str, str]]:
