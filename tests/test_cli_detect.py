@@ -52,3 +52,30 @@ def test_missing_path_exits_2_and_bad_file_exits_1(tmp_path):
     assert "bad.txt" in proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert any(r.get("language") == "nb" for r in lines)
+
+
+def test_ctrl_c_in_the_installed_script_exits_130_not_aborted(tmp_path):
+    """The `bitext` console script, stopped while it streams: exit 130, no
+    "Aborted!" (what Click prints for Ctrl+C, with exit code 1)."""
+    import os
+    import signal
+    from pathlib import Path
+
+    script = Path(sys.executable).with_name("bitext")
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(3000):
+        (folder / f"{i:04d}.txt").write_text(f"Dette er artikkel nummer {i}.\n", encoding="utf-8")
+    proc = subprocess.Popen(
+        [str(script), "detect", str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+    first = proc.stdout.readline()  # detection is under way
+    assert first.startswith(str(folder)), first
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode in (130, 0), stderr  # 0: it finished before the signal
+    assert "Aborted" not in stderr
