@@ -414,7 +414,7 @@ def align_paths(
     target: str | os.PathLike[str] | None = None,
     options: AlignOptions | None = None,
     *,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
     translator_factory: Callable | None = None,
     stop: threading.Event | None = None,
 ) -> AlignSummary:
@@ -426,7 +426,7 @@ def align_paths(
     Raises AlignRequestError before writing anything when the request cannot
     work (missing path, nothing to pair, unwritable output, a missing model
     for `use_model`); a bad pair is recorded as failed and the others go on.
-    `progress(message)` hears of each pair as it is done. Pairs whose exports
+    `progress(handled, total)` hears of each pair as it is handled. Pairs whose exports
     all exist are skipped unless `options.overwrite`. When `stop` is set (the
     CLI sets it on Ctrl+C or SIGTERM), the pair in hand is finished and the
     rest are recorded as `interrupted`, for the next run to do.
@@ -450,7 +450,9 @@ def align_paths(
     stems = output_stems([p.source for p in pairs])
     summary = AlignSummary()
     written_any = False
-    for pair in pairs:
+    for handled, pair in enumerate(pairs):
+        if progress is not None:
+            progress(handled, len(pairs))
         stem = stems[pair.source]
         result = AlignResult(
             path=str(pair.source),
@@ -521,9 +523,6 @@ def align_paths(
         except Exception as exc:
             result.reason = str(exc) or exc.__class__.__name__
             continue
-        if progress is not None:
-            progress(
-                f"aligned {pair.source.name} with {pair.target.name}: {result.links} links, "
-                f"{result.weak} weak"
-            )
+    if progress is not None:
+        progress(len(pairs), len(pairs))
     return summary

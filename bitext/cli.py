@@ -68,9 +68,10 @@ def _err(message: str) -> None:
 
 
 class _ProgressBar:
-    """Sentences done, sentences per second and time left, on a terminal only."""
+    """Items done, items per second and time left, on a terminal only."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "translating", unit: str = "sentences") -> None:
+        self._label, self._unit = label, unit
         self._progress = None
         self._task = None
 
@@ -88,7 +89,7 @@ class _ProgressBar:
             )
 
             self._progress = Progress(
-                TextColumn("translating"),
+                TextColumn(self._label),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[rate]}"),
@@ -97,9 +98,9 @@ class _ProgressBar:
                 transient=True,
             )
             self._progress.start()
-            self._task = self._progress.add_task("translate", total=total, rate="")
+            self._task = self._progress.add_task(self._label, total=total, rate="")
         task = self._progress.tasks[0]
-        rate = f"{task.speed:.0f} sentences/s" if task.speed else ""
+        rate = f"{task.speed:.0f} {self._unit}/s" if task.speed else ""
         self._progress.update(self._task, completed=done, total=total, rate=rate)
 
     def close(self) -> None:
@@ -791,15 +792,18 @@ def align(
         granularity=granularity,
         overwrite=overwrite,
     )
+    bar = _ProgressBar("aligning", "pairs")
     try:
         summary, signum = run_interruptible(
-            lambda stop: align_paths(source, target, options, progress=_err, stop=stop),
+            lambda stop: align_paths(source, target, options, progress=bar, stop=stop),
             on_first=_on_first_signal,
             on_hard_stop=_on_hard_stop,
         )
     except AlignRequestError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_REQUEST) from None
+    finally:
+        bar.close()
     data = summary.as_dict()
     for result in summary.results:
         for warning in result.warnings:

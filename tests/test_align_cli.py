@@ -125,6 +125,7 @@ def test_links_match_the_truth(pair, aligned) -> None:
     assert links_of(rows) == truth
     assert len(rows) == len(truth)
     assert "15 links" in proc.stdout and str(out / "article.tsv") in proc.stdout
+    assert proc.stderr == ""  # not a terminal: no progress, and nothing went wrong
 
 
 def test_tsv_has_translate_columns_plus_score(aligned) -> None:
