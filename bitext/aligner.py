@@ -71,6 +71,9 @@ SANDWICH_BONUS = 1.5
 THIN_EVIDENCE = 8.0
 SUPPORT_WINDOW = 2
 UNSUPPORTED_PENALTY = 6.0
+# Anchors count for a link's score only when the other side has them within
+# this many sentences of the link (see _Aligner._local_dice).
+LOCAL_WINDOW = 20
 # A link is unsure when one of its sentences shares this much anchor weight
 # (and RIVAL_RATIO times what the link shares) with a sentence elsewhere.
 RIVAL_MIN = 6.0
@@ -525,6 +528,7 @@ class _Aligner:
         shared = df_src.keys() & df_tgt.keys()
         total = self.n + self.m
         weight = {f: math.log(1.0 + total / (df_src[f] + df_tgt[f])) for f in shared}
+        self.weight = weight
         self.src_feats = [{f: weight[f] for f in fs if f in weight} for fs in src_feats]
         self.tgt_feats = [{f: weight[f] for f in fs if f in weight} for fs in tgt_feats]
         src_mass = np.array([sum(fs.values()) for fs in self.src_feats])
@@ -914,6 +918,44 @@ class _Aligner:
                 penalty[x] = UNSUPPORTED_PENALTY
         return penalty
 
+    def _local_dice(self, a: int, b: int, ii: np.ndarray, jj: np.ndarray):
+        """Anchor similarity and mass of links, counting local anchors only.
+
+        In a long document, a word stem or name shared by the two sides
+        somewhere far away (`p:leng` of `lenger` and `length`) says nothing
+        about this link, but it would count against it. Here an anchor of
+        the link counts only when the other side has it within
+        `LOCAL_WINDOW` sentences of the link. Short documents are unchanged.
+        """
+        if not hasattr(self, "src_postings"):
+            self.src_postings = self._postings(self.src_feats)
+        sims = np.zeros(len(ii))
+        masses = np.zeros(len(ii))
+        for x, (i1, j1) in enumerate(zip(ii.tolist(), jj.tolist())):
+            i0, j0 = i1 - a, j1 - b
+            src = self._local_counts(self.src_feats[i0:i1], self.postings, j0, j1)
+            tgt = self._local_counts(self.tgt_feats[j0:j1], self.src_postings, i0, i1)
+            weight = self.weight
+            mass = sum(weight[f] * c for f, c in src.items())
+            mass += sum(weight[f] * c for f, c in tgt.items())
+            overlap = sum(weight[f] * min(c, tgt[f]) for f, c in src.items() if f in tgt)
+            masses[x] = mass
+            sims[x] = min(2 * overlap / mass, 1.0) if mass > 0 else 0.0
+        return sims, masses
+
+    @staticmethod
+    def _local_counts(feats, postings, lo: int, hi: int) -> dict[str, int]:
+        """In how many of `feats` each anchor occurs that the other side has near lo..hi."""
+        lo, hi = lo - LOCAL_WINDOW, hi + LOCAL_WINDOW
+        counts: dict[str, int] = {}
+        for sentence in feats:
+            for f in sentence:
+                plist = postings[f]
+                k = bisect_left(plist, lo)
+                if k < len(plist) and plist[k] < hi:
+                    counts[f] = counts.get(f, 0) + 1
+        return counts
+
     def _evidence_z(self, a: int, b: int, ii: np.ndarray, jj: np.ndarray):
         """Log-odds that links are right, and whether anything but length spoke."""
         if a == 0 or b == 0:
@@ -937,6 +979,8 @@ class _Aligner:
                 out.append(2.5 - 3.5 * shared / mass)
             return np.array(out), np.ones(len(ii), bool)
         length, sim, mass, chrf_score = self._evidence(a, b, ii, jj)
+        if sim is not None:
+            sim, mass = self._local_dice(a, b, ii, jj)
         z = SCORE_BIAS - SCORE_LENGTH * length
         informed = np.zeros(len(ii), bool)
         if sim is not None:
