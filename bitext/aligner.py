@@ -70,7 +70,7 @@ SANDWICH_BONUS = 1.5
 # within SUPPORT_WINDOW links on either side vouches for it, it is unsure.
 THIN_EVIDENCE = 8.0
 SUPPORT_WINDOW = 2
-UNSUPPORTED_PENALTY = 6.0
+UNSUPPORTED_Z = -0.5  # such a link is unsure (score 0.38 at most), not known wrong
 # Anchors count for a link's score only when the other side has them within
 # this many sentences of the link (see _Aligner._local_dice).
 LOCAL_WINDOW = 20
@@ -826,12 +826,15 @@ class _Aligner:
         if self.use_anchors:
             shared = self._shared_weight(path)
             z = z - self._better_elsewhere(path, shared)
-            z = z - self._unsupported(path, z, shared)
+            unsupported = self._unsupported(path, z, shared)
+            z = np.where(unsupported, np.minimum(z, UNSUPPORTED_Z), z)
+        else:
+            unsupported = np.zeros(len(path), bool)
         # A link with nothing but its length to go on is as sure as its
         # neighbours: between two sure links (or a sure link and the start or
         # end of the document) it is most likely right.
         sure = np.concatenate([[True], z >= SURE_Z, [True]])
-        sandwiched = ~informed & sure[:-2] & sure[2:]
+        sandwiched = ~informed & ~unsupported & sure[:-2] & sure[2:]
         z = z + np.where(sandwiched, SANDWICH_BONUS, 0.0)
         scores = 1.0 / (1.0 + np.exp(-z))
         return [
@@ -900,7 +903,7 @@ class _Aligner:
     def _unsupported(
         path: list[tuple[int, int, int, int]], z: np.ndarray, shared: np.ndarray
     ) -> np.ndarray:
-        """Penalty for thin links that no sure link nearby vouches for.
+        """Which links are thin, with no sure link nearby to vouch for them.
 
         A link whose sentences share only an anchor or two (a quote mark,
         "police") can score high on its own, since those few anchors match.
@@ -911,12 +914,12 @@ class _Aligner:
         """
         paired = np.array([i0 < i1 and j0 < j1 for i0, i1, j0, j1 in path])
         vouches = paired & (z >= SURE_Z)
-        penalty = np.zeros(len(path))
+        unsupported = np.zeros(len(path), bool)
         w = SUPPORT_WINDOW
         for x in np.flatnonzero(paired & (shared < THIN_EVIDENCE)):
             if not vouches[max(0, x - w) : x].any() and not vouches[x + 1 : x + 1 + w].any():
-                penalty[x] = UNSUPPORTED_PENALTY
-        return penalty
+                unsupported[x] = True
+        return unsupported
 
     def _local_dice(self, a: int, b: int, ii: np.ndarray, jj: np.ndarray):
         """Anchor similarity and mass of links, counting local anchors only.

@@ -259,3 +259,14 @@ def test_ntrex_document_with_merges_and_drops() -> None:
     check_cover(links, size, size - 2)
     for k in drop:
         assert ((k,), ()) in pairs(links)
+
+
+def test_links_with_nothing_to_go_on_are_unsure_not_wrong() -> None:
+    """No anchors and no sure neighbour: flagged, with a score that says
+    'unknown' (about 0.4), not 'wrong' (it was 0.002)."""
+    links = align_sentences(
+        [["Dette er en test.", "Den har to setninger."]],
+        [["This is a test.", "It has two sentences."]],
+    )
+    assert [(link.source, link.target) for link in links] == [([0], [0]), ([1], [1])]
+    assert all(link.weak and 0.2 < link.score < 0.5 for link in links)
