@@ -132,40 +132,46 @@ def _translation_parts(path: Path) -> tuple[str, str] | None:
     return match["base"], match["lang"].lower().replace("_", "-")
 
 
-def pair_folder(folder: Path, target_lang: str = "auto") -> list[_Pair]:
+#: Codes that name the source in `x.<code>.txt` when there is no plain `x.txt`
+#: (with --from, its code does).
+_SOURCE_CODES = frozenset({"nb", "nn", "no"})
+
+
+def pair_folder(folder: Path, target_lang: str = "auto", source_lang: str = "auto") -> list[_Pair]:
     """Pairs of one folder: `x.txt` with `x.<code>.txt` beside it.
 
     With a target code only `x.<code>.*` counts as a translation; with
     'auto' any language code does, and a source with several is a problem
-    to report (which one is meant cannot be guessed).
+    to report (which one is meant cannot be guessed). Where there is no plain
+    `x.txt`, `x.nb.txt` (or `x.<source_lang>.txt`) is the source, so
+    `article.nb.txt` pairs with `article.en.txt`.
     """
     from bitext.reading import find_articles
 
     files = list(find_articles([folder]))
+    source_codes = _SOURCE_CODES if source_lang == "auto" else {source_lang.lower()}
+    plain = {(p.parent, p.stem) for p in files if _translation_parts(p) is None}
+    sources: list[tuple[Path, str]] = []
     by_base: dict[tuple[Path, str], list[Path]] = {}
-    translations: set[Path] = set()
     for path in files:
         parts = _translation_parts(path)
         if parts is None:
+            sources.append((path, path.stem))
             continue
         base, lang = parts
+        if lang in source_codes and (path.parent, base) not in plain:
+            sources.append((path, base))
+            continue
         if target_lang != "auto" and lang != target_lang.lower():
             continue
         by_base.setdefault((path.parent, base), []).append(path)
-        translations.add(path)
     pairs = []
-    for path in files:
-        if path in translations:
-            continue
-        found = by_base.get((path.parent, path.stem), [])
+    for path, base in sources:
+        found = by_base.get((path.parent, base), [])
         if len(found) == 1:
             pairs.append(_Pair(path, found[0]))
         elif not found:
-            expected = f"{path.stem}.{target_lang if target_lang != 'auto' else 'en'}.txt"
-            # Files whose name carries a code of another language are
-            # translations of something, not sources waiting for one.
-            if _translation_parts(path) is not None:
-                continue
+            expected = f"{base}.{target_lang if target_lang != 'auto' else 'en'}.txt"
             pairs.append(
                 _Pair(path, None, f"no translation beside it (expected {expected})", "skipped")
             )
@@ -194,7 +200,10 @@ def pair_folders(source: Path, target: Path) -> list[_Pair]:
 
 
 def find_pairs(
-    source: str | os.PathLike[str], target: str | os.PathLike[str] | None, target_lang: str
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str] | None,
+    target_lang: str,
+    source_lang: str = "auto",
 ) -> list[_Pair]:
     """The (source, translation) pairs a request names; AlignRequestError if none can be."""
     source = Path(source)
@@ -207,7 +216,7 @@ def find_pairs(
             raise AlignRequestError(
                 f"{source} is a file: give its translation too (bitext align SOURCE TARGET)"
             )
-        pairs = pair_folder(source, target_lang)
+        pairs = pair_folder(source, target_lang, source_lang)
     elif source.is_dir() and target.is_dir():
         pairs = pair_folders(source, target)
     elif source.is_file() and target.is_file():
@@ -438,7 +447,7 @@ def align_paths(
     options = options or AlignOptions()
     for name in options.formats:
         get_exporter(name)  # an unknown format is a request error, raised here
-    pairs = find_pairs(source, target, options.target_lang)
+    pairs = find_pairs(source, target, options.target_lang, options.source_lang)
     try:
         check_writable(options.output_dir)
     except OutputError as exc:

@@ -727,7 +727,7 @@ def align(
         Path,
         typer.Argument(
             help="The article, a folder of articles, or one folder holding both "
-            "article.txt and article.en.txt."
+            "article.txt (or article.nb.txt) and article.en.txt."
         ),
     ],
     target: Annotated[

@@ -306,6 +306,22 @@ def test_one_folder_pairs_article_with_article_en(pair, aligned, tmp_path) -> No
         assert (out / name).read_bytes() == (first / name).read_bytes(), name
 
 
+def test_one_folder_pairs_article_nb_with_article_en(pair, tmp_path) -> None:
+    """With no plain article.txt, article.nb.txt is the source."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "story.nb.txt").write_bytes((pair[0] / "article.txt").read_bytes())
+    (folder / "story.en.txt").write_bytes((pair[0] / "article.en.txt").read_bytes())
+    (folder / "lonely.nb.txt").write_text("Ingen oversettelse her.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    proc = align(folder, "-o", out, "--format", "tsv")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["story.nb.tsv"]
+    _, rows = read_tsv(out / "story.nb.tsv")
+    assert links_of(rows) == pair[1]
+    assert "lonely.nb.txt" in proc.stderr and "expected lonely.en.txt" in proc.stderr
+
+
 def test_two_folders_pair_files_by_name(pair, tmp_path) -> None:
     folder, truth = pair
     src, tgt = tmp_path / "nb", tmp_path / "en"
