@@ -826,7 +826,7 @@ class _Aligner:
         if self.use_anchors:
             shared = self._shared_weight(path)
             z = z - self._better_elsewhere(path, shared)
-            unsupported = self._unsupported(path, z, shared)
+            unsupported = self._unsupported(path, z, shared, informed)
             z = np.where(unsupported, np.minimum(z, UNSUPPORTED_Z), z)
         else:
             unsupported = np.zeros(len(path), bool)
@@ -901,24 +901,33 @@ class _Aligner:
 
     @staticmethod
     def _unsupported(
-        path: list[tuple[int, int, int, int]], z: np.ndarray, shared: np.ndarray
+        path: list[tuple[int, int, int, int]],
+        z: np.ndarray,
+        shared: np.ndarray,
+        informed: np.ndarray,
     ) -> np.ndarray:
-        """Which links are thin, with no sure link nearby to vouch for them.
+        """Which links are thin, among neighbours that doubt the order, with
+        no sure link nearby to vouch for them.
 
         A link whose sentences share only an anchor or two (a quote mark,
         "police") can score high on its own, since those few anchors match.
         Among correctly ordered sentences such a link sits in a run of sure
         links. Where paragraphs were reordered, the path is forced through
-        pairs that are not translations: there its neighbours are unsure
-        links and sentences left without counterpart, and so it is unsure too.
+        pairs that are not translations: there its neighbours are links whose
+        anchors do not match and sentences left without counterpart, and it
+        is unsure too. (Neighbours with no anchors at all say nothing either
+        way: a short text of a few plain sentences keeps its sure links.)
         """
         paired = np.array([i0 < i1 and j0 < j1 for i0, i1, j0, j1 in path])
         vouches = paired & (z >= SURE_Z)
+        doubts = (paired & informed & (z < 0)) | ~paired
         unsupported = np.zeros(len(path), bool)
         w = SUPPORT_WINDOW
         for x in np.flatnonzero(paired & (shared < THIN_EVIDENCE)):
-            if not vouches[max(0, x - w) : x].any() and not vouches[x + 1 : x + 1 + w].any():
-                unsupported[x] = True
+            before, after = slice(max(0, x - w), x), slice(x + 1, x + 1 + w)
+            if vouches[before].any() or vouches[after].any():
+                continue
+            unsupported[x] = doubts[before].any() or doubts[after].any()
         return unsupported
 
     def _local_dice(self, a: int, b: int, ii: np.ndarray, jj: np.ndarray):

@@ -270,3 +270,14 @@ def test_links_with_nothing_to_go_on_are_unsure_not_wrong() -> None:
     )
     assert [(link.source, link.target) for link in links] == [([0], [0]), ([1], [1])]
     assert all(link.weak and 0.2 < link.score < 0.5 for link in links)
+
+
+def test_a_short_text_keeps_a_thin_but_matching_link_sure() -> None:
+    """A thin link is doubted only among neighbours that speak against the
+    order; a neighbour with no anchors at all does not."""
+    links = align_sentences(
+        [["Kongen besøkte Tromsø.", "Det var en fin dag."]],
+        [["The King visited Tromsø.", "It was a nice day."]],
+    )
+    assert [(link.source, link.target) for link in links] == [([0], [0]), ([1], [1])]
+    assert not links[0].weak
