@@ -492,17 +492,23 @@ def align_paths(
             src_doc = prepare_document(pair.source, stem, forced_src)
             tgt_doc = prepare_document(pair.target, stem, forced_tgt)
             result.warnings = src_doc.warnings + tgt_doc.warnings
+            result.source_sentences = sum(len(b.sentences) for b in src_doc.blocks)
+            result.target_sentences = sum(len(b.sentences) for b in tgt_doc.blocks)
+            if not result.source_sentences and not result.target_sentences:
+                result.status, result.reason = "skipped", "both files are empty: nothing to align"
+                continue
+            for path, count in (
+                (pair.source, result.source_sentences),
+                (pair.target, result.target_sentences),
+            ):
+                if not count:
+                    raise ValueError(f"{path.name} has no text: nothing to align it with")
             src_lang = _language(src_doc, options.source_lang, "source", "--from")
             tgt_lang = _language(tgt_doc, options.target_lang, "translation", "--to")
         except Exception as exc:  # one bad file never stops the others
             result.reason = str(exc) or exc.__class__.__name__
             continue
         result.source_lang, result.target_lang = src_lang, tgt_lang
-        result.source_sentences = sum(len(b.sentences) for b in src_doc.blocks)
-        result.target_sentences = sum(len(b.sentences) for b in tgt_doc.blocks)
-        if not result.source_sentences and not result.target_sentences:
-            result.status, result.reason = "skipped", "both files are empty: nothing to align"
-            continue
         translator = None
         if options.use_model:
             try:

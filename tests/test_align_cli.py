@@ -393,6 +393,26 @@ def test_bad_requests_exit_2(tmp_path) -> None:
     assert not (tmp_path / "o").exists()
 
 
+def test_an_empty_side_is_named_and_the_other_pairs_are_done(pair, tmp_path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "good.txt").write_bytes((pair[0] / "article.txt").read_bytes())
+    (folder / "good.en.txt").write_bytes((pair[0] / "article.en.txt").read_bytes())
+    (folder / "half.txt").write_bytes((pair[0] / "article.txt").read_bytes())
+    (folder / "half.en.txt").write_text("\n\n", encoding="utf-8")
+    (folder / "blank.txt").write_text("", encoding="utf-8")
+    (folder / "blank.en.txt").write_text(" \n", encoding="utf-8")
+    out = tmp_path / "out"
+    proc = align(folder, "-o", out, "--format", "tsv", "--json")
+    assert proc.returncode == 1, proc.stderr
+    by_name = {Path(r["path"]).name: r for r in json.loads(proc.stdout)["results"]}
+    assert by_name["good.txt"]["status"] == "done"
+    assert by_name["half.txt"]["status"] == "failed"
+    assert by_name["half.txt"]["reason"] == "half.en.txt has no text: nothing to align it with"
+    assert by_name["blank.txt"]["status"] == "skipped"
+    assert sorted(p.name for p in out.iterdir()) == ["good.tsv"]
+
+
 def test_help_has_an_example() -> None:
     proc = align("--help")
     assert proc.returncode == 0
