@@ -414,6 +414,7 @@ def align_documents(
         model=model,
         note=note,
         metadata=metadata,
+        date_label="Aligned",
     )
     return bilingual, links
 

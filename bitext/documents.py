@@ -94,3 +94,5 @@ class BilingualDocument:
     model: str | None = None
     note: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    #: What the run did, as the DOCX title block labels its date.
+    date_label: str = "Translated"

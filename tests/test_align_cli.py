@@ -185,8 +185,12 @@ def test_every_export_format_is_written(aligned) -> None:
         assert all("".join(seg.itertext()).strip() for seg in unit.iter("seg"))
     sheet = load_workbook(out / "article.xlsx").active
     assert sheet.max_row == len(rows) + 1
-    text = "\n".join(c.text for t in Document(out / "article.docx").tables for c in t._cells)
+    docx = Document(out / "article.docx")
+    text = "\n".join(c.text for t in docx.tables for c in t._cells)
     assert ntrex_document("eng-US", 0)[1] in text
+    title_block = [p.text for p in docx.paragraphs]
+    assert any(line.startswith("Aligned:") for line in title_block), title_block
+    assert not any(line.startswith("Translated:") for line in title_block)
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporaries left
 
 

@@ -327,7 +327,7 @@ class DocxExporter:
             ),
         ]
         facts += [(k, v) for k, v in document.metadata.items() if k != "Translated"]
-        facts += [("Model", document.model or "–"), ("Translated", translated_on(document))]
+        facts += [("Model", document.model or "–"), (document.date_label, translated_on(document))]
         if document.note:
             facts.append(("Note", document.note))
         for label, value in facts:
