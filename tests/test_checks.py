@@ -97,6 +97,9 @@ def test_untranslated_is_quiet_on_a_translation_and_on_names_copied_through():
         "Kinesiske statlige medier melder at Kina nå er åpen for et tettere militært samarbeid.",
         "Chinese state media report that China is now open to closer military cooperation.",
     )
+    # One ordinary word spelled alike is a cognate, not a copy; the same text is.
+    assert UNTRANSLATED not in flags_of("Dette er en test.", "This is a test.")
+    assert UNTRANSLATED in flags_of("Dette er en test.", "Dette er en test.")
     credit = "Alexander Kazakov / Sputnik / AP / NTB"
     assert flags_of(credit, credit) == []
     assert flags_of("Vladimir Putin", "Vladimir Putin") == []
