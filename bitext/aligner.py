@@ -66,8 +66,9 @@ MT_BAND = 8  # half-width of the band in which chrF is computed
 FULL_TABLE_SIZE = 300  # documents up to this many sentences need no band
 SURE_Z = 1.4  # a neighbour this sure (score 0.8) vouches for a blind link
 SANDWICH_BONUS = 1.5
-# A link sharing less anchor weight than this is thin: unless a sure link
-# within SUPPORT_WINDOW links on either side vouches for it, it is unsure.
+# A link sharing less anchor weight than this is thin: when a neighbour within
+# SUPPORT_WINDOW links doubts the order and no sure one vouches for it, it is
+# unsure (see _Aligner._unsupported).
 THIN_EVIDENCE = 8.0
 SUPPORT_WINDOW = 2
 UNSUPPORTED_Z = -0.5  # such a link is unsure (score 0.38 at most), not known wrong
