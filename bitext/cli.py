@@ -614,15 +614,27 @@ def cache_info(
 
 
 @cache_app.command("clear")
-def cache_clear() -> None:
-    """Delete every entry of the translation memory.
+def cache_clear(
+    older_than: Annotated[
+        float | None,
+        typer.Option(
+            "--older-than",
+            help="Only entries stored more than this many days ago (the rest are kept).",
+            min=0,
+        ),
+    ] = None,
+) -> None:
+    """Delete the entries of the translation memory (all, or the old ones).
 
-    Example: bitext cache clear
+    Example: bitext cache clear --older-than 90
     """
+    import time
+
     from bitext.memory import TranslationMemory
 
+    cutoff = None if older_than is None else time.time() - older_than * 86400
     with TranslationMemory() as memory:
-        removed = memory.clear()
+        removed = memory.clear(stored_before=cutoff)
         path = memory.path
     typer.echo(f"removed {removed} entries from {path}")
 

@@ -159,19 +159,31 @@ class TranslationMemory:
             "models": models,
         }
 
-    def clear(self, model: str | None = None) -> int:
-        """Delete every entry (or those of one model key); returns how many went."""
+    def clear(self, model: str | None = None, *, stored_before: float | None = None) -> int:
+        """Delete every entry (or those of one model key, or those stored before a
+        Unix time, which keeps the memory from growing without end); returns how
+        many translations went."""
+        where, args = [], []
+        if model is not None:
+            where.append("model = ?")
+            args.append(model)
+        if stored_before is not None:
+            where.append("created < ?")
+            args.append(stored_before)
+        condition = (" WHERE " + " AND ".join(where)) if where else ""
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            if model is None:
-                cursor = self._db.execute("DELETE FROM translations")
-                self._db.execute("DELETE FROM documents")
-            else:
-                cursor = self._db.execute("DELETE FROM translations WHERE model = ?", (model,))
+            cursor = self._db.execute("DELETE FROM translations" + condition, args)
+            removed = cursor.rowcount
+            if model is None:  # analysed documents belong to no model
+                documents = " WHERE created < ?" if stored_before is not None else ""
+                self._db.execute(
+                    "DELETE FROM documents" + documents, args[-1:] if documents else []
+                )
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.execute("VACUUM")
-        return cursor.rowcount
+        return removed

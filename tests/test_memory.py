@@ -190,3 +190,28 @@ def test_unreadable_memory_is_a_request_error(tmp_path, installed_models):
     with pytest.raises(RequestError, match="--no-cache"):
         translate_paths([SEEDS_DIR], options)
     assert broken.read_bytes() == b"this is not a database" * 100
+
+
+def test_clear_older_than_keeps_recent_entries(tmp_path, monkeypatch):
+    monkeypatch.setenv("BITEXT_CACHE_DIR", str(tmp_path))
+    with TranslationMemory() as memory:
+        memory.put_many("model-a", {"gammel": "old", "ny": "new"})
+        memory.put_many("model-b", {"gammel": "old too"})
+        memory.put_document("old-doc", "{}")
+        memory.put_document("new-doc", "{}")
+        path = memory.path
+    day = 86400
+    with sqlite3.connect(path) as db:  # as if stored 100 days ago
+        db.execute(
+            "UPDATE translations SET created = created - ? WHERE source = 'gammel'", (100 * day,)
+        )
+        db.execute("UPDATE documents SET created = created - ? WHERE key = 'old-doc'", (100 * day,))
+    result = CliRunner().invoke(app, ["cache", "clear", "--older-than", "30"])
+    assert result.exit_code == 0, result.output
+    assert "removed 2 entries" in result.output
+    with TranslationMemory() as memory:
+        assert memory.get_many("model-a", ["gammel", "ny"]) == {"ny": "new"}
+        assert memory.get_many("model-b", ["gammel"]) == {}
+        assert memory.get_document("old-doc") is None
+        assert memory.get_document("new-doc") == "{}"
+    assert CliRunner().invoke(app, ["cache", "clear", "--older-than", "-1"]).exit_code == 2
