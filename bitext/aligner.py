@@ -530,8 +530,11 @@ class _Aligner:
         total = self.n + self.m
         weight = {f: math.log(1.0 + total / (df_src[f] + df_tgt[f])) for f in shared}
         self.weight = weight
-        self.src_feats = [{f: weight[f] for f in fs if f in weight} for fs in src_feats]
-        self.tgt_feats = [{f: weight[f] for f in fs if f in weight} for fs in tgt_feats]
+        # In sorted order: `anchors` returns sets, whose order follows the
+        # per-process string hash, and sums of weights in another order can
+        # differ in the last bit from run to run.
+        self.src_feats = [{f: weight[f] for f in sorted(fs) if f in weight} for fs in src_feats]
+        self.tgt_feats = [{f: weight[f] for f in sorted(fs) if f in weight} for fs in tgt_feats]
         src_mass = np.array([sum(fs.values()) for fs in self.src_feats])
         tgt_mass = np.array([sum(fs.values()) for fs in self.tgt_feats])
         self.src_cummass = np.concatenate([[0.0], np.cumsum(src_mass)])

@@ -437,3 +437,29 @@ def test_a_long_document_keeps_right_links_sure(language, at_most) -> None:
     right = [link for link in links if len(link.source) == 1 and link.source == link.target]
     assert len(right) >= 0.98 * len(links)
     assert sum(link.weak for link in right) <= at_most * len(right)
+
+
+def test_scores_do_not_depend_on_the_process_string_hash() -> None:
+    """Anchors are sets of strings, whose order changes with PYTHONHASHSEED; the
+    scores (summed anchor weights) must come out the same to the last bit."""
+    script = (
+        "import sys; sys.path.insert(0, '.')\n"
+        "from tests.test_align_cli import ntrex_document\n"
+        "from bitext.aligner import align_sentences\n"
+        "source = [ntrex_document('nob', n) for n in range(40)]\n"
+        "target = [ntrex_document('eng-US', n) for n in range(40)]\n"
+        "print([(l.source, l.target, repr(l.score)) for l in align_sentences(source, target)])\n"
+    )
+    outputs = set()
+    for seed in ("1", "2"):
+        proc = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            env=dict(os.environ, PYTHONHASHSEED=seed),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr
+        outputs.add(proc.stdout)
+    assert len(outputs) == 1
