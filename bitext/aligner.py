@@ -448,17 +448,21 @@ def align_sentences(
         # in a narrow band around their path.
         aligner.mt_active = True
         path, _ = aligner.run(min(MT_BAND, max(n, m)), _path_center(path, n))
-    if half < max(n, m) and aligner.suspicious(path):
-        # Many weak links can mean the band kept the path from the truth.
-        cost = aligner.last_cost
-        wide_path, _ = aligner.run(min(4 * half, max(n, m)))
-        if aligner.last_cost < cost:
-            path = wide_path
+    links = None  # the scored path, kept while the path and the ratio stand
+    if half < max(n, m):
+        links = aligner.links(path)
+        if sum(link.weak for link in links) > 0.25 * len(links):
+            # Many weak links can mean the band kept the path from the truth.
+            cost = aligner.last_cost
+            wide_path, _ = aligner.run(min(4 * half, max(n, m)))
+            if aligner.last_cost < cost:
+                path, links = wide_path, None
     if p.length_ratio is None and aligner.refit_ratio(path):
         # Sentences without counterpart skewed the length ratio: redo with
         # the ratio of the 1-1 links found.
         path, _ = aligner.run(half, _path_center(path, n))
-    return aligner.links(path)
+        links = None
+    return links if links is not None else aligner.links(path)
 
 
 def _path_center(path: list[tuple[int, int, int, int]], n: int) -> np.ndarray:
@@ -497,11 +501,6 @@ class _Aligner:
             self._prepare_anchors()
         if self.use_mt:
             self._prepare_mt()
-
-    def suspicious(self, path: list[tuple[int, int, int, int]]) -> bool:
-        """Whether more than a quarter of the path's links are weak."""
-        weak = sum(link.weak for link in self.links(path))
-        return weak > 0.25 * len(path)
 
     def refit_ratio(self, path: list[tuple[int, int, int, int]]) -> bool:
         """Re-estimate the length ratio from 1-1 links; True if it moved > 10%."""
@@ -648,12 +647,13 @@ class _Aligner:
         z = (c * ls - lt) / np.sqrt(np.maximum(mean, 1e-9) * s2)
         return _phi_tail_cost(z)
 
-    def _evidence(self, a: int, b: int, ii: np.ndarray, jj: np.ndarray):
+    def _evidence(self, a: int, b: int, ii: np.ndarray, jj: np.ndarray, anchors: bool = True):
         """Length cost, anchor similarity, anchor mass and chrF of links.
 
         The links cover source sentences ii-a..ii-1 and target sentences
         jj-b..jj-1 (ii and jj broadcast; indices are clipped, so callers mask
-        impossible links themselves).
+        impossible links themselves). `anchors=False` leaves the banded
+        anchor tables out (the scores count anchors locally instead).
         """
         n, m = self.n, self.m
         iic = np.clip(ii, a, n)
@@ -662,7 +662,7 @@ class _Aligner:
         lt = self.tgt.cumlen[jjc] - self.tgt.cumlen[jjc - b]
         length = self._length_cost(ls, lt)
         sim = mass = chrf_score = None
-        if self.use_anchors and a and b:
+        if anchors and self.use_anchors and a and b:
             # Overlap of the units as multisets of anchors, by inclusion-exclusion.
             ov = 0.0
             for da in range(1, a + 1):
@@ -994,8 +994,9 @@ class _Aligner:
                 shared = max((sum(w for f, w in mine.items() if f in o) for o in others), default=0)
                 out.append(2.5 - 3.5 * shared / mass)
             return np.array(out), np.ones(len(ii), bool)
-        length, sim, mass, chrf_score = self._evidence(a, b, ii, jj)
-        if sim is not None:
+        length, _, _, chrf_score = self._evidence(a, b, ii, jj, anchors=False)
+        sim = mass = None
+        if self.use_anchors:
             sim, mass = self._local_dice(a, b, ii, jj)
         z = SCORE_BIAS - SCORE_LENGTH * length
         informed = np.zeros(len(ii), bool)
