@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -197,7 +197,7 @@ def translate(
 
     Example: bitext translate seeds/ -o exports/ --format docx,tsv
     """
-    from bitext.interrupts import exit_code, exit_on_signals, run_interruptible
+    from bitext.interrupts import exit_on_signals, run_interruptible
 
     exit_on_signals()
     from bitext.pipeline import RequestError, TranslateOptions, translate_paths
@@ -259,13 +259,7 @@ def translate(
         bar.close()
 
     data = summary.as_dict()
-    for result in summary.results:
-        for warning in result.warnings:
-            _err(f"warning: {warning}")
-        if result.status == "failed":
-            _err(f"failed: {result.path}: {result.reason}")
-        elif result.status == "skipped":
-            _err(f"skipped: {result.path}: {result.reason}")
+    _report_problems(summary.results)
     if stream:
         _stream_results(summary)
         stream_dir.cleanup()
@@ -285,10 +279,26 @@ def translate(
         if not stream:
             for path in data["files"] + data["combined_files"]:
                 typer.echo(path)
+    _exit(summary, signum, f"{data['not_done']} documents")
+
+
+def _report_problems(results) -> None:
+    """Warnings, failures and skips of a run: one line each on stderr."""
+    for result in results:
+        for warning in result.warnings:
+            _err(f"warning: {warning}")
+        if result.status in ("failed", "skipped"):
+            _err(f"{result.status}: {result.path}: {result.reason}")
+
+
+def _exit(summary, signum: int | None, not_done: str) -> NoReturn:
+    """The exit of a run: 130/143 when a signal stopped it, 1 if anything failed."""
+    from bitext.interrupts import exit_code
+
     if signum is not None:
         _err(
-            f"interrupted: {data['not_done']} documents not done; run the same command again "
-            "to finish them (finished documents are skipped)"
+            f"interrupted: {not_done} not done; run the same command again "
+            "to finish them (finished ones are skipped)"
         )
         raise typer.Exit(exit_code(signum))
     raise typer.Exit(EXIT_FAILED if summary.failed else EXIT_OK)
@@ -788,7 +798,7 @@ def align(
 
     Example: bitext align article.txt article.en.txt -o exports/ --format tsv,tmx
     """
-    from bitext.interrupts import exit_code, exit_on_signals, run_interruptible
+    from bitext.interrupts import exit_on_signals, run_interruptible
 
     exit_on_signals()
     from bitext.align_pipeline import AlignOptions, AlignRequestError, align_paths
@@ -817,11 +827,7 @@ def align(
     finally:
         bar.close()
     data = summary.as_dict()
-    for result in summary.results:
-        for warning in result.warnings:
-            _err(f"warning: {warning}")
-        if result.status in ("failed", "skipped"):
-            _err(f"{result.status}: {result.path}: {result.reason}")
+    _report_problems(summary.results)
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
@@ -834,13 +840,7 @@ def align(
         typer.echo(f"flags: {format_flag_counts(data['flags'])}")
         for path in data["files"]:
             typer.echo(path)
-    if signum is not None:
-        _err(
-            f"interrupted: {data['not_done']} pairs not done; run the same command again "
-            "to finish them (finished pairs are skipped)"
-        )
-        raise typer.Exit(exit_code(signum))
-    raise typer.Exit(EXIT_FAILED if summary.failed else EXIT_OK)
+    _exit(summary, signum, f"{data['not_done']} pairs")
 
 
 def main() -> None:  # pragma: no cover - console entry point
