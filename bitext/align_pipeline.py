@@ -397,8 +397,7 @@ def align_documents(
     apply_checks(rows, detect=False)
     model = None
     if translator is not None:
-        package = translator.package
-        model = f"{package.code} {package.version}".strip()
+        model = translator.package.label
     weak = sum(link.weak for link in links)
     metadata = {
         "Translation file": target.path or target.id,
@@ -519,7 +518,7 @@ def align_paths(
                     raise  # nothing written yet: the whole request fails cleanly
                 result.reason = str(exc)
                 continue
-            result.used_model = f"{translator.package.code} {translator.package.version}".strip()
+            result.used_model = translator.package.label
         try:
             bilingual, links = align_documents(
                 src_doc, tgt_doc, source_lang=src_lang, target_lang=tgt_lang, translator=translator

@@ -87,6 +87,11 @@ class InstalledPackage:
         return f"{self.from_code}-{self.to_code}"
 
     @property
+    def label(self) -> str:
+        """Code and version, as exports name the model."""
+        return f"{self.code} {self.version}".strip()
+
+    @property
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
 

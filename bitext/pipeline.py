@@ -602,8 +602,7 @@ def build_bilingual(
             document, {}, source_lang=source, target_lang=target, translate_block=lambda b: False
         )
     else:
-        package = run.translator(source).package
-        model = f"{package.code} {package.version}".strip()
+        model = run.translator(source).package.label
         if document.language != source:
             note = f"Detected {document.language}; translated with the {source}->{target} model."
         rows = translation_rows(
