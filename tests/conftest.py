@@ -9,9 +9,12 @@ that each translation sits beside its own source.
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.model_server import model_server  # noqa: F401  (the HTTP server fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = ROOT / "seeds"
@@ -64,3 +67,15 @@ def translator(installed_models):
     from bitext.models import find_package
 
     return Translator(find_package("nb", "en", installed_models), threads=1)
+
+
+def docx_to_pdf(docx: Path, outdir: Path) -> Path:
+    """The PDF LibreOffice makes of `docx` (its profile kept in `outdir`)."""
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(outdir), str(docx)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+        env={"HOME": str(outdir), "PATH": "/usr/bin:/bin"},
+    )
+    return outdir / f"{docx.stem}.pdf"

@@ -27,7 +27,7 @@ from bitext.exporters.tsv import COLUMNS, unescape
 from bitext.outputs import safe_stem
 from bitext.pipeline import TranslateOptions, translate_paths
 
-from .conftest import SEEDS_DIR
+from .conftest import SEEDS_DIR, docx_to_pdf
 
 AWKWARD = [
     "Tab\there and a new\nline, «sitat» \"quote\" 'single' & <b>not bold</b>",
@@ -350,15 +350,7 @@ def test_seed_files_agree_with_each_other(seed_exports):
 )
 def test_docx_pdf_from_libreoffice_contains_every_sentence(seed_exports, tmp_path):
     out, _ = seed_exports
-    docx = out / "002_a3320b0741197cf2.docx"
-    subprocess.run(
-        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)],
-        check=True,
-        capture_output=True,
-        timeout=180,
-        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
-    )
-    pdf = tmp_path / "002_a3320b0741197cf2.pdf"
+    pdf = docx_to_pdf(out / "002_a3320b0741197cf2.docx", tmp_path)
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout

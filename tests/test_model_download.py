@@ -26,9 +26,7 @@ from bitext.index import (
     parse_index,
 )
 from bitext.models import ModelError, list_installed, sha256_file, verify_installed
-from tests import model_server as _server
 
-model_server = _server.model_server  # the fixture
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_INDEX = ROOT.parent / "shared" / "reference" / "argospm-index.json"
 FAST = {"retries": 2, "backoff": 0.01, "timeout": 10}
@@ -74,37 +72,18 @@ def test_digest_mismatch_with_pinned_table_is_refused(copy_model_archive, tmp_pa
 def test_sha256_option_pins_any_package(copy_model_archive, tmp_path, model_server):
     base = model_server.publish(copy_model_archive)
     store = tmp_path / "models"
-    runner = CliRunner()
-    wrong = runner.invoke(
-        app,
-        [
-            "models",
-            "install",
-            "nb-en",
-            "--index",
-            base,
-            "--models-dir",
-            str(store),
-            "--sha256",
-            "ab" * 32,
-        ],
-    )
+
+    def install(digest: str):
+        return CliRunner().invoke(
+            app,
+            ["models", "install", "nb-en", "--index", base, "--models-dir", str(store)]
+            + ["--sha256", digest],
+        )
+
+    wrong = install("ab" * 32)
     assert wrong.exit_code == 2 and "does not match" in wrong.output
     _no_package(store)
-    right = runner.invoke(
-        app,
-        [
-            "models",
-            "install",
-            "nb-en",
-            "--index",
-            base,
-            "--models-dir",
-            str(store),
-            "--sha256",
-            sha256_file(copy_model_archive),
-        ],
-    )
+    right = install(sha256_file(copy_model_archive))
     assert right.exit_code == 0, right.output
     assert "installed translate-nb_en 0.1 (nb-en)" in right.stdout
 

@@ -31,9 +31,7 @@ from bitext.models import (
     store_lock,
     verify_installed,
 )
-from tests import model_server as _server
 
-model_server = _server.model_server  # the fixture
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -15,7 +15,7 @@ from bitext.pipeline import RequestError, TranslateOptions, translate_paths
 from bitext.reading import read_document
 from bitext.segmentation import split_sentences
 
-from .conftest import SEEDS_DIR
+from .conftest import SEEDS_DIR, docx_to_pdf
 
 # Counted by hand from the seed files (caption and headline count as blocks).
 EXPECTED = {
@@ -100,14 +100,8 @@ def test_docx_has_one_row_per_block_plus_header(seed_run):
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_docx_opens_in_libreoffice(seed_run, tmp_path):
     out, _ = seed_run
-    docx = out / "000_971f0af4c1b6c782.docx"
-    subprocess.run(
-        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    assert (tmp_path / "000_971f0af4c1b6c782.pdf").stat().st_size > 1000
+    pdf = docx_to_pdf(out / "000_971f0af4c1b6c782.docx", tmp_path)
+    assert pdf.stat().st_size > 1000
 
 
 def test_same_command_twice_gives_identical_files(seed_run, tmp_path, installed_models):
