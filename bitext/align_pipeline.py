@@ -132,11 +132,6 @@ def _translation_parts(path: Path) -> tuple[str, str] | None:
     return match["base"], match["lang"].lower().replace("_", "-")
 
 
-#: Codes that name the source in `x.<code>.txt` when there is no plain `x.txt`
-#: (with --from, its code does).
-_SOURCE_CODES = frozenset({"nb", "nn", "no"})
-
-
 def pair_folder(folder: Path, target_lang: str = "auto", source_lang: str = "auto") -> list[_Pair]:
     """Pairs of one folder: `x.txt` with `x.<code>.txt` beside it.
 
@@ -146,10 +141,12 @@ def pair_folder(folder: Path, target_lang: str = "auto", source_lang: str = "aut
     `x.txt`, `x.nb.txt` (or `x.<source_lang>.txt`) is the source, so
     `article.nb.txt` pairs with `article.en.txt`.
     """
+    from bitext.pipeline import NORWEGIAN
     from bitext.reading import find_articles
 
     files = list(find_articles([folder]))
-    source_codes = _SOURCE_CODES if source_lang == "auto" else {source_lang.lower()}
+    # The codes that name a source: Norwegian ones, or the --from code.
+    source_codes = NORWEGIAN if source_lang == "auto" else {source_lang.lower()}
     plain = {(p.parent, p.stem) for p in files if _translation_parts(p) is None}
     sources: list[tuple[Path, str]] = []
     by_base: dict[tuple[Path, str], list[Path]] = {}
