@@ -549,6 +549,7 @@ class _Aligner:
             for a, b in zip(self.tgt_feats, self.tgt_feats[1:] + [{}])
         ]
         self.postings = self._postings(self.tgt_feats)
+        self.src_postings = self._postings(self.src_feats)
         self.pair_postings = self._postings(self.tgt_pair_feats)
 
     @staticmethod
@@ -883,8 +884,6 @@ class _Aligner:
         Sentences next to the link do not count as rivals: merges and drops
         there are the dynamic programme's own business.
         """
-        if not hasattr(self, "src_postings"):
-            self.src_postings = self._postings(self.src_feats)
         penalty = np.zeros(len(path))
         for x, (i0, i1, j0, j1) in enumerate(path):
             if i0 == i1 or j0 == j1:
@@ -943,8 +942,6 @@ class _Aligner:
         the link counts only when the other side has it within
         `LOCAL_WINDOW` sentences of the link. Short documents are unchanged.
         """
-        if not hasattr(self, "src_postings"):
-            self.src_postings = self._postings(self.src_feats)
         sims = np.zeros(len(ii))
         masses = np.zeros(len(ii))
         for x, (i1, j1) in enumerate(zip(ii.tolist(), jj.tolist())):
