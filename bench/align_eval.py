@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bitext.aligner import LENGTH_ONLY, align_sentences  # noqa: E402
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ntrex-dev"
+DEFAULT_DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "ntrex-dev"
 PAIRS = (("nob", "eng-US"), ("nob", "dan"), ("nob", "deu"))
 
 # Probability of each event at a line of the document.

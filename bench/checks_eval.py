@@ -1,7 +1,7 @@
 """How often the quality flags fire on good and on damaged translations.
 
 Good: the 603 human nb->en pairs of the NTREX-128 dev slice
-(../shared/data/ntrex-dev, CC BY-SA 4.0). A flag on them is a false alarm
+(tests/data/ntrex-dev, CC BY-SA 4.0). A flag on them is a false alarm
 (or a free human translation). Damaged: the same targets with one defect
 made on purpose (source copied through, a number changed, the second half
 dropped, a sentence appended, nothing), where a flag is a hit.
@@ -19,7 +19,7 @@ from pathlib import Path
 from bitext import checks
 from bitext.documents import BilingualRow
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ntrex-dev"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "ntrex-dev"
 
 
 def rows(pairs):

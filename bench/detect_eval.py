@@ -1,6 +1,6 @@
 """Evaluate bitext's language detection against plain (seeded) langdetect.
 
-Data: ../shared/data/ntrex-dev/ (a slice of NTREX-128, CC BY-SA 4.0;
+Data: tests/data/ntrex-dev/ (a slice of NTREX-128, CC BY-SA 4.0;
 Federmann, Kocmi and Xin, 2022). Lines with the same id in DOCUMENT_IDS.tsv
 form one document; each line is one block of it.
 
@@ -29,7 +29,7 @@ from bitext import detection
 from bitext.documents import Block, BlockKind, Document
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "ntrex-dev"
+DEFAULT_DATA = ROOT / "tests" / "data" / "ntrex-dev"
 
 LANGUAGES = {
     "nob": "nb",

@@ -1,6 +1,6 @@
 """Time applying the default glossary to ~10,000 news sentences.
 
-Sentences: every line of /work/shared/data/ntrex-dev/nob.txt (or
+Sentences: every line of tests/data/ntrex-dev/nob.txt (or
 $BITEXT_NTREX) plus the sentences of seeds/*.txt, repeated to about 10,000.
 Each sentence goes through what the pipeline does around a translation:
 `protect`, a model that copies its input, `restore`, and `missing_terms`
@@ -22,7 +22,7 @@ from pathlib import Path
 from bitext.glossary import Glossary
 
 ROOT = Path(__file__).resolve().parent.parent
-NTREX = Path(os.environ.get("BITEXT_NTREX", "/work/shared/data/ntrex-dev/nob.txt"))
+NTREX = Path(os.environ.get("BITEXT_NTREX", ROOT / "tests" / "data" / "ntrex-dev" / "nob.txt"))
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ–«])")
 
 

@@ -53,7 +53,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-NTREX = Path(os.environ.get("BITEXT_NTREX_DIR", ROOT.parent / "shared" / "data" / "ntrex-dev"))
+NTREX = Path(os.environ.get("BITEXT_NTREX_DIR", ROOT / "tests" / "data" / "ntrex-dev"))
 
 
 def log(*args) -> None:
@@ -299,14 +299,11 @@ def _worker(
 
 def pipeline_targets(out: Path) -> dict[str, str]:
     """source -> target of every translated row in bitext's TSV exports."""
-    from bitext.exporters.tsv import unescape
+    from bitext.exporters.tsv import read_rows
 
     found: dict[str, str] = {}
     for path in sorted(out.glob("*.tsv")):
-        lines = path.read_text(encoding="utf-8").splitlines()
-        header = lines[0].split("\t")
-        for line in lines[1:]:
-            row = dict(zip(header, (unescape(f) for f in line.split("\t"))))
+        for row in read_rows(path.read_bytes()):
             if row["source_lang"] != row["target_lang"]:
                 found[row["source"]] = row["target"]
     return found

@@ -58,15 +58,19 @@ SHAPES = {
 }
 
 
-def default_corpus(repo_root: Path | None = None) -> list[Path]:
-    """Texts to train the SentencePiece model on: the seeds, and NTREX if present."""
-    root = repo_root or Path(__file__).resolve().parent.parent
-    files = sorted((root / "seeds").glob("*.txt"))
-    ntrex = root.parent / "shared" / "data" / "ntrex-dev"
-    for name in ("nob.txt", "eng-US.txt"):
-        if (ntrex / name).is_file():
-            files.append(ntrex / name)
-    return files
+#: The SentencePiece training text shipped inside the package (see data/README.md).
+CORPUS = Path(__file__).resolve().parent / "data" / "copymodel-corpus.txt"
+
+
+def default_corpus() -> list[Path]:
+    """Texts to train the SentencePiece model on: only what the package holds.
+
+    Reading anything beside the package (a checkout's neighbours, the working
+    folder) would make the vocabulary, and so the archive, depend on where it
+    is built; the shipped corpus also covers every letter and punctuation mark
+    of Norwegian and English news, so byte fallback stays the exception.
+    """
+    return [CORPUS]
 
 
 def _train_sentencepiece(lines: list[str], vocab_size: int) -> bytes:

@@ -24,10 +24,9 @@ import pytest
 from bitext.outputs import TEMP_PREFIX
 
 ROOT = Path(__file__).resolve().parents[1]
-NTREX = ROOT.parent / "shared" / "data" / "ntrex-dev"
+NTREX = ROOT / "tests" / "data" / "ntrex-dev"
 COPIES = 2  # each of the 40 articles twice, under other names: 80 pairs
 
-pytestmark = pytest.mark.skipif(not NTREX.is_dir(), reason="ntrex-dev data is not available")
 
 
 def _articles(language: str) -> list[list[str]]:

@@ -240,10 +240,9 @@ def test_seeds_are_detected_well_under_a_second() -> None:
     assert time.perf_counter() - start < 1.0
 
 
-NTREX = Path(__file__).resolve().parents[2] / "shared" / "data" / "ntrex-dev"
+NTREX = Path(__file__).resolve().parent / "data" / "ntrex-dev"
 
 
-@pytest.mark.skipif(not NTREX.is_dir(), reason="ntrex-dev data is not available")
 @pytest.mark.parametrize("language", ["eng-US", "deu", "nob"])
 def test_skipping_langdetect_changes_no_block_decision(language, monkeypatch) -> None:
     """Blocks of English, German and Bokmål news get the language the full

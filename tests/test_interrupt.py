@@ -25,9 +25,7 @@ from bitext.outputs import TEMP_PREFIX
 
 from .conftest import ROOT, SEEDS_DIR
 
-NTREX = Path("/work/shared/data/ntrex-dev/nob.txt")
-if not NTREX.exists():
-    NTREX = ROOT.parent / "shared" / "data" / "ntrex-dev" / "nob.txt"
+NTREX = ROOT / "tests" / "data" / "ntrex-dev" / "nob.txt"
 ARTICLES = 60
 
 

@@ -1,7 +1,7 @@
 """Installing from a package index over real HTTP (a server on 127.0.0.1).
 
 The index is in the format of the real argospm index
-(`../shared/reference/argospm-index.json`); the archives are the project's
+(`tests/data/argospm-index.json`); the archives are the project's
 own copy model, so each install ends in a package CTranslate2 really loads.
 """
 
@@ -28,7 +28,7 @@ from bitext.index import (
 from bitext.models import ModelError, list_installed, sha256_file, verify_installed
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE_INDEX = ROOT.parent / "shared" / "reference" / "argospm-index.json"
+REFERENCE_INDEX = ROOT / "tests" / "data" / "argospm-index.json"
 FAST = {"retries": 2, "backoff": 0.01, "timeout": 10}
 
 
@@ -167,7 +167,6 @@ def test_index_unreachable_gives_offline_instructions(tmp_path):
     assert list_installed(store) == []
 
 
-@pytest.mark.skipif(not REFERENCE_INDEX.is_file(), reason="../shared/reference is not available")
 def test_available_lists_the_real_index_and_caches_it(tmp_path, model_server):
     entries = json.loads(REFERENCE_INDEX.read_text(encoding="utf-8"))
     model_server.entries = entries

@@ -165,17 +165,20 @@ def _document(pairs: list[tuple[str, str]]) -> BilingualDocument:
 
 
 def _parse_tsv(data: bytes) -> list[tuple[str, str]]:
-    from bitext.exporters.tsv import COLUMNS, unescape
+    import csv
+    import io
 
-    lines = data.decode("utf-8").split("\n")
-    assert lines[-1] == ""
-    header, records = lines[0].split("\t"), lines[1:-1]
+    from bitext.exporters.tsv import COLUMNS
+
+    assert data.endswith(b"\n")
+    header, *records = list(
+        csv.reader(io.StringIO(data.decode("utf-8"), newline=""), delimiter="\t")
+    )
     assert header[: len(COLUMNS)] == COLUMNS
     out = []
-    for record in records:
-        fields = record.split("\t")
+    for fields in records:
         assert len(fields) == len(header)
-        row = dict(zip(header, (unescape(f) for f in fields)))
+        row = dict(zip(header, fields))
         out.append((row["source"], row["target"]))
     return out
 

@@ -18,22 +18,19 @@ from pathlib import Path
 
 import pytest
 
-from bitext.exporters.tsv import unescape
+from bitext.exporters.tsv import read_rows
 from bitext.outputs import TEMP_PREFIX
 from bitext.pipeline import RequestError, TranslateOptions, translate_paths
 
 from .conftest import ROOT, SEEDS_DIR
 
 SEED = sorted(SEEDS_DIR.glob("*.txt"))[0]
-NTREX = Path("/work/shared/data/ntrex-dev/nob.txt")
-if not NTREX.exists():
-    NTREX = ROOT.parent / "shared" / "data" / "ntrex-dev" / "nob.txt"
+NTREX = ROOT / "tests" / "data" / "ntrex-dev" / "nob.txt"
 GOOD = "Regjeringen la fram budsjettet i dag. Det ble godt mottatt av de fleste partiene.\n"
 
 
 def tsv_pairs(path: Path) -> list[tuple[str, str]]:
-    lines = path.read_text(encoding="utf-8").split("\n")[1:-1]
-    return [(unescape(f[5]), unescape(f[7])) for f in (line.split("\t") for line in lines)]
+    return [(row["source"], row["target"]) for row in read_rows(path.read_bytes())]
 
 
 def options(out: Path, models: Path, **extra) -> TranslateOptions:

@@ -1,8 +1,13 @@
 """Tab-separated rows, one per sentence, for spreadsheets and scripts.
 
-Tabs, newlines, carriage returns and backslashes inside texts are written as
-`\\t`, `\\n`, `\\r` and `\\\\`, so every record is one physical line with
-the same number of fields (safe for cut, awk, grep); `unescape` restores them.
+The dialect is the one spreadsheet programs and CSV libraries expect with their
+defaults (RFC 4180 quoting with a tab delimiter): a field is put in double
+quotes only when it holds a tab, a line break or a `"`, and a `"` inside a
+quoted field is doubled. Python's `csv` module, pandas, LibreOffice Calc and
+Excel all read a `"` at the start of a field as a text qualifier, so an
+English sentence that opens with a quotation mark must be quoted to come back
+whole. Rows whose texts hold no tab or line break stay one physical line, so
+`cut -f` and `awk -F'\t'` keep working on them. Lines end with `\n`.
 The `flags` column lists quality flags comma-separated (empty when none).
 Rows that carry a score (`bitext align`: the link's confidence, 0..1) add a
 last column `score`; `translate`'s TSV has no score and keeps its columns.
@@ -29,29 +34,30 @@ COLUMNS = [
     "flags",
 ]
 
-_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
-_ESCAPE_TABLE = str.maketrans(_ESCAPES)
-_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+_NEEDS_QUOTES = ("\t", "\n", "\r", '"')
 
 
-def escape(text: str) -> str:
-    return text.translate(_ESCAPE_TABLE)
+def quote(text: str) -> str:
+    """One field in the export's dialect: quoted only when a reader needs it."""
+    if any(ch in text for ch in _NEEDS_QUOTES):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
-def unescape(text: str) -> str:
-    out = []
-    chars = iter(text)
-    for ch in chars:
-        if ch == "\\":
-            nxt = next(chars, "")
-            out.append(_UNESCAPES.get(nxt, "\\" + nxt))
-        else:
-            out.append(ch)
-    return "".join(out)
+def read_rows(data: str | bytes) -> list[dict[str, str]]:
+    """The records of a bitext TSV as dicts keyed by its header."""
+    import csv
+    import io
+
+    if isinstance(data, bytes):
+        data = data.decode("utf-8-sig")
+    records = list(csv.reader(io.StringIO(data, newline=""), delimiter="\t"))
+    header, body = records[0], records[1:]
+    return [dict(zip(header, record)) for record in body]
 
 
 def row_fields(row: BilingualRow | Segment) -> list[str]:
-    """The fields of one row, in COLUMNS order, not yet escaped."""
+    """The fields of one row, in COLUMNS order, not yet quoted."""
     sentence = row.sentences if isinstance(row, Segment) else str(row.sentence)
     return [
         row.document,
@@ -75,7 +81,7 @@ def render_rows(rows: Iterable[BilingualRow | Segment]) -> bytes:
         fields = row_fields(row)
         if scored:
             fields.append("" if row.score is None else f"{row.score:.3f}")
-        lines.append("\t".join(escape(field) for field in fields))
+        lines.append("\t".join(quote(field) for field in fields))
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
