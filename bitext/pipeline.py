@@ -218,6 +218,12 @@ def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory) -> Docume
     if cached is not None:
         data = json.loads(cached)
         blocks = [Block(**{**b, "kind": BlockKind(b["kind"])}) for b in data.pop("blocks")]
+        # The same bytes may have been analysed under another name: warnings
+        # name the file being read now.
+        first = f"{data['path']}: "
+        data["warnings"] = [
+            f"{path}: {w[len(first):]}" if w.startswith(first) else w for w in data["warnings"]
+        ]
         return Document(**{**data, "id": doc_id, "path": str(path), "blocks": blocks})
     document = prepare_document(path, doc_id, forced_lang)
     data = dataclasses.asdict(document)

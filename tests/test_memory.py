@@ -140,6 +140,28 @@ def test_edited_article_is_analysed_again(run_seeds, tmp_path, installed_models)
         assert memory.info()["documents"] == 2
 
 
+def test_a_cached_analysis_warns_with_the_name_being_read_now(tmp_path, installed_models):
+    text = "Blåbær og “sitater” koster 10 € i butikken på hjørnet i dag.\n".encode("cp1252")
+    first, second = tmp_path / "old" / "x.txt", tmp_path / "new place" / "x.txt"
+    for path in (first, second):
+        path.parent.mkdir()
+        path.write_bytes(text)
+    options = TranslateOptions(
+        output_dir=tmp_path / "out",
+        models_dir=installed_models,
+        threads=1,
+        formats=["tsv"],
+        overwrite=True,
+        source_lang="nb",
+        cache_path=tmp_path / "memory.sqlite3",
+    )
+    translate_paths([first], options)
+    summary = translate_paths([second], options)
+    with TranslationMemory(tmp_path / "memory.sqlite3") as memory:
+        assert memory.info()["documents"] == 1  # the second run used the cached analysis
+    assert summary.results[0].warnings == [f"{second}: not valid UTF-8, decoded as Windows-1252"]
+
+
 def test_no_cache_leaves_no_file(run_seeds, tmp_path):
     summary = run_seeds("out", cache=False)
     assert summary.count("done") == 2 and summary.model_sentences > 40
