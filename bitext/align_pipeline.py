@@ -142,7 +142,7 @@ def pair_folder(folder: Path, target_lang: str = "auto", source_lang: str = "aut
     `article.nb.txt` pairs with `article.en.txt`.
     """
     from bitext.pipeline import NORWEGIAN
-    from bitext.reading import find_articles
+    from bitext.readers import find_articles
 
     files = list(find_articles([folder]))
     # The codes that name a source: Norwegian ones, or the --from code.
@@ -182,7 +182,7 @@ def pair_folder(folder: Path, target_lang: str = "auto", source_lang: str = "aut
 
 def pair_folders(source: Path, target: Path) -> list[_Pair]:
     """Pairs of two folders: files with the same path relative to each folder."""
-    from bitext.reading import find_articles
+    from bitext.readers import find_articles
 
     targets = {p.relative_to(target).as_posix(): p for p in find_articles([target])}
     pairs = []

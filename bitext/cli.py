@@ -663,7 +663,7 @@ def glossary_check(
     Example: bitext glossary check my_terms.tsv seeds/
     """
     from bitext.glossary import Glossary, GlossaryError, check_glossary, format_check_report
-    from bitext.reading import find_articles, read_document
+    from bitext.readers import find_articles, read_document
 
     try:
         glossary = Glossary.load(file)
@@ -713,7 +713,7 @@ def detect(
     Example: bitext detect seeds/ --json --blocks
     """
     from bitext.detection import detection_report
-    from bitext.reading import find_articles, read_document
+    from bitext.readers import find_articles, read_document
 
     failed = False
     try:

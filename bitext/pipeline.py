@@ -166,7 +166,7 @@ def model_language(code: str | None) -> str | None:
 def prepare_document(path: Path, doc_id: str, forced_lang: str | None) -> Document:
     """Read, detect and segment one file."""
     from bitext.detection import detect_document
-    from bitext.reading import read_document
+    from bitext.readers import read_document
     from bitext.segmentation import split_sentences
 
     document = read_document(path, doc_id=doc_id)
@@ -185,12 +185,14 @@ def _analysis_version() -> str:
 
     import langdetect
 
-    from bitext import detection, reading, segmentation
+    from bitext import detection, limits, readers, segmentation
 
     digest = hashlib.sha256(getattr(langdetect, "__version__", "").encode())
-    for module in (reading, detection, segmentation):
-        digest.update(Path(module.__file__).read_bytes())
-    for data in sorted((Path(reading.__file__).parent / "data").glob("*")):
+    sources = [Path(m.__file__) for m in (limits, detection, segmentation)]
+    sources += sorted(Path(readers.__file__).parent.glob("*.py"))
+    for source in sources:
+        digest.update(source.read_bytes())
+    for data in sorted((Path(detection.__file__).parent / "data").glob("*")):
         if data.is_file():
             digest.update(data.read_bytes())
     return digest.hexdigest()[:16]
@@ -326,7 +328,7 @@ def translate_paths(
     request cannot work (missing path, missing model, bad glossary). Failures
     of single documents are recorded in the summary and do not stop the others.
     """
-    from bitext.reading import find_articles
+    from bitext.readers import find_articles
 
     options = options or TranslateOptions()
     try:

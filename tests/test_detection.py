@@ -65,12 +65,12 @@ def make_document(paragraphs: list[str], doc_id: str = "test") -> Document:
 
 
 def read_seed(path: Path) -> Document:
-    """A seed article as a Document (through reading.py when it is there)."""
+    """A seed article as a Document (through bitext.readers when it is there)."""
     try:
-        from bitext.reading import read_document
+        from bitext.readers import read_document
 
         return read_document(path)
-    except Exception:  # reading.py missing or still in progress
+    except Exception:  # the readers missing or still in progress
         text = path.read_text(encoding="utf-8")
         paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
         return make_document(paragraphs, path.stem)

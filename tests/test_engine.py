@@ -13,7 +13,7 @@ from bitext.engine import (
 )
 from bitext.memory import TranslationMemory
 from bitext.models import find_package
-from bitext.reading import read_document
+from bitext.readers import read_document
 from bitext.segmentation import split_sentences
 
 from .conftest import SEEDS_DIR

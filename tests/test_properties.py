@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from bitext.documents import BilingualDocument, BilingualRow, Document
 from bitext.exporters import formats, get_exporter
-from bitext.reading import ReadError, parse_article, read_document
+from bitext.readers import ReadError, parse_article, read_document
 from bitext.segmentation import split_sentences
 
 SETTINGS = settings(

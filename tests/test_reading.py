@@ -1,6 +1,6 @@
 """Reading articles of every kind, finding them in folders, naming outputs (issue 7).
 
-No model needed: these tests exercise `bitext.reading` and `bitext.outputs`
+No model needed: these tests exercise `bitext.readers` and `bitext.outputs`
 on real files written to a temporary folder.
 """
 
@@ -21,7 +21,7 @@ from bitext.outputs import (
     output_stems,
     safe_stem,
 )
-from bitext.reading import ReadError, find_articles, read_document
+from bitext.readers import ReadError, find_articles, read_document
 
 ARTICLE = (
     " date 2023-04 Putin og Xi i Moskva. Foto: NTB\n"

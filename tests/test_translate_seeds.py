@@ -12,7 +12,7 @@ import pytest
 
 from bitext.exporters.tsv import COLUMNS
 from bitext.pipeline import RequestError, TranslateOptions, translate_paths
-from bitext.reading import read_document
+from bitext.readers import read_document
 from bitext.segmentation import split_sentences
 
 from .conftest import SEEDS_DIR, docx_to_pdf

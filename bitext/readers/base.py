@@ -1,22 +1,34 @@
-"""Paths to Documents: the seed article format, plain text and .docx.
+"""What every reader shares: decoding, normalising, and text to a Document.
 
-The seed format: a first line ` date YYYY-MM[-DD] <photo caption>`, then the
-headline, then blocks separated by blank lines. Plain text without that header
-is read as blocks too; its first block is the headline when it looks like one.
+`parse_article` turns decoded text into blocks, with the rules of the seed
+format: a first line ` date YYYY-MM[-DD] <photo caption>`, then the
+headline, then blocks separated by blank lines. Plain text without that
+header is read as blocks too; its first block is the headline when it looks
+like one. Readers of richer formats (.docx) hand it their paragraphs joined
+by blank lines, then mark what their styles say (`mark_headings`). It also
+applies the character limits, so every reader has them.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 from bitext.documents import Block, BlockKind, Document
+from bitext.limits import LimitExceeded, Limits, ReadError, check_text
 
-#: File endings read as articles when a folder is given.
-ARTICLE_SUFFIXES = (".txt", ".docx")
+__all__ = [
+    "LimitExceeded",
+    "ReadError",
+    "Reader",
+    "clean_block",
+    "decode",
+    "mark_headings",
+    "normalise",
+    "parse_article",
+]
 
 _HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)\b\s*(.*)$", re.DOTALL)
 _QUOTE_OPENERS = ("–", "—", "-", "―")
@@ -36,11 +48,20 @@ _BINARY_SHARE = 0.05
 _BINARY_MIN = 16
 
 
-class ReadError(Exception):
-    """A file that cannot be read as an article; the message says why."""
+class Reader(Protocol):
+    """One input format: `READER` of each module in `bitext.readers`."""
+
+    #: Short name of the format ("text", "docx").
+    kind: str
+    #: File endings it reads, lower case, with the dot.
+    suffixes: tuple[str, ...]
+
+    def read(self, path: Path, doc_id: str, limits: Limits) -> Document:
+        """The article in `path`; ReadError (LimitExceeded) with the reason when it cannot."""
+        ...
 
 
-def _decode(data: bytes, path: Path) -> tuple[str, list[str]]:
+def decode(data: bytes, path: Path) -> tuple[str, list[str]]:
     """Bytes to text; returns the text and warnings about the encoding.
 
     A byte-order mark decides (UTF-8, UTF-16, UTF-32); without one, UTF-8 is
@@ -100,7 +121,7 @@ def _check_text(text: str, path: Path) -> str:
     return text
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _LINE_BREAKS.sub("\n", text)
     text = text.translate(_INVISIBLE)
@@ -122,15 +143,23 @@ def _looks_like_headline(text: str) -> bool:
     return "\n" not in stripped and len(stripped.split()) <= 20 and not stripped.endswith(".")
 
 
-def _clean_block(text: str) -> str:
+def clean_block(text: str) -> str:
     lines = [" ".join(line.split()) for line in text.split("\n")]
     return "\n".join(line for line in lines if line)
 
 
-def parse_article(text: str, doc_id: str, path: str = "") -> Document:
-    """Parse article text (already decoded) into a Document."""
-    text = _normalise(text)
-    chunks = [c for c in (_clean_block(c) for c in _BLANK_LINE.split(text)) if c]
+def parse_article(text: str, doc_id: str, path: str = "", limits: Limits | None = None) -> Document:
+    """Parse article text (already decoded) into a Document.
+
+    Raises LimitExceeded when the text or one of its blocks is over `limits`
+    (the defaults when None).
+    """
+    limits = limits or Limits()
+    check_text(text, path or doc_id, limits)
+    text = normalise(text)
+    chunks = [c for c in (clean_block(c) for c in _BLANK_LINE.split(text)) if c]
+    for number, chunk in enumerate(chunks, start=1):
+        check_text(chunk, path or doc_id, limits, block=number)
     date = None
     blocks: list[Block] = []
     if chunks:
@@ -150,120 +179,13 @@ def parse_article(text: str, doc_id: str, path: str = "") -> Document:
     return Document(id=doc_id, path=path, blocks=blocks, date=date)
 
 
-def _read_docx(path: Path) -> tuple[str, set[str]]:
-    """Text of a .docx as blank-line separated blocks, and the heading texts.
+def mark_headings(document: Document, headings: set[str]) -> None:
+    """Blocks whose text a format styled as a heading: the first is the headline.
 
-    Paragraphs and headings in document order, then table cells row by row
-    (articles often carry a fact box as a table). Headings are returned
-    apart so their blocks can be marked as headline and sub-headings.
+    `headings` holds texts already passed through `normalise` and `clean_block`.
     """
-    from docx import Document as DocxDocument
-    from docx.table import Table
-
-    try:
-        docx = DocxDocument(str(path))
-        paragraphs = []
-        for item in docx.iter_inner_content():
-            if isinstance(item, Table):
-                paragraphs.extend(p for row in item.rows for c in row.cells for p in c.paragraphs)
-            else:
-                paragraphs.append(item)
-        texts, headings = [], set()
-        for paragraph in paragraphs:
-            text = paragraph.text
-            if not text.strip():
-                continue
-            texts.append(text)
-            style = (paragraph.style.name if paragraph.style is not None else "") or ""
-            if style.startswith(("Heading", "Title")):
-                headings.add(_clean_block(_normalise(text)))
-    except OSError:
-        raise
-    except Exception as exc:  # a damaged file raises anything from zipfile to lxml
-        raise ReadError(
-            f"{path}: not a readable .docx file ({exc.__class__.__name__}: {exc})"
-        ) from exc
-    return "\n\n".join(texts), headings
-
-
-def _mark_headings(document: Document, headings: set[str]) -> None:
-    """Blocks styled as headings in a .docx: the first is the headline."""
     has_headline = document.headline is not None
     for block in document.blocks:
         if block.text in headings and block.kind not in (BlockKind.HEADLINE, BlockKind.CAPTION):
             block.kind = BlockKind.SUBHEADING if has_headline else BlockKind.HEADLINE
             has_headline = True
-
-
-def document_id(path: Path) -> str:
-    """The document id: the file name without its ending."""
-    return path.stem
-
-
-def read_document(path: str | os.PathLike[str], doc_id: str | None = None) -> Document:
-    """Read one article file; raises ReadError with the reason when it cannot."""
-    path = Path(path)
-    headings: set[str] = set()
-    try:
-        if path.suffix.lower() == ".docx":
-            (text, headings), warnings = _read_docx(path), []
-        else:
-            text, warnings = _decode(path.read_bytes(), path)
-    except OSError as exc:
-        raise ReadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    document = parse_article(text, doc_id or document_id(path), str(path))
-    if headings:
-        _mark_headings(document, headings)
-    document.warnings.extend(warnings)
-    return document
-
-
-def find_articles(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
-    """Article files under the given paths, in a stable order, each once.
-
-    Folders are walked recursively; hidden files and folders and Word's
-    `~$` lock files are skipped. Symlinked folders are followed, but each
-    real folder is visited once, so a link loop cannot hang a run. A file
-    reached twice (named twice, or through a link) is read once. A path that
-    does not exist raises FileNotFoundError. Files that exist but cannot be
-    read (a dangling link, no permission) are yielded, so the reader reports
-    them by name.
-    """
-    seen: set[Path] = set()
-    for raw in paths:
-        path = Path(raw)
-        if path.is_file():
-            found = [path]
-        elif path.is_dir():
-            found = _walk(path)
-        else:
-            raise FileNotFoundError(f"no such file or folder: {path}")
-        for item in found:
-            try:
-                key = item.resolve()
-            except (OSError, RuntimeError):  # a link loop: keep the name itself
-                key = item.absolute()
-            if key not in seen:
-                seen.add(key)
-                yield item
-
-
-def _walk(folder: Path) -> list[Path]:
-    found = []
-    visited: set[tuple[int, int]] = set()
-    for root, dirs, files in os.walk(folder, followlinks=True):
-        try:
-            info = os.stat(root)
-        except OSError:
-            dirs[:] = []
-            continue
-        if (info.st_dev, info.st_ino) in visited:
-            dirs[:] = []
-            continue
-        visited.add((info.st_dev, info.st_ino))
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            if name.startswith((".", "~$")) or not name.lower().endswith(ARTICLE_SUFFIXES):
-                continue
-            found.append(Path(root) / name)
-    return sorted(found, key=lambda p: p.as_posix())

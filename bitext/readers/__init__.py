@@ -1,0 +1,119 @@
+"""Readers, registered by file ending: paths in, Documents out.
+
+Each reader module defines `READER` (see `base.Reader`): its `kind`, the
+`suffixes` it reads and `read(path, doc_id, limits)`. Modules are imported
+only when a file of theirs is read. Every reader reads through
+`bitext.limits`, so one oversized or hostile file fails alone with the
+limit in its reason.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from bitext.documents import Document
+from bitext.limits import Limits
+from bitext.readers.base import LimitExceeded, Reader, ReadError, parse_article
+
+__all__ = [
+    "ARTICLE_SUFFIXES",
+    "LimitExceeded",
+    "ReadError",
+    "Reader",
+    "document_id",
+    "find_articles",
+    "get_reader",
+    "parse_article",
+    "read_document",
+]
+
+#: file ending -> module of `bitext.readers` reading it (imported when used).
+_MODULES = {
+    ".txt": "text",
+    ".docx": "docx",
+}
+
+#: File endings read as articles when a folder is given.
+ARTICLE_SUFFIXES = tuple(_MODULES)
+
+#: The reader of a file named on the command line with another ending.
+_DEFAULT = "text"
+
+
+def get_reader(path: str | os.PathLike[str]) -> Reader:
+    """The reader for a file, by its ending; plain text for an unknown one."""
+    name = _MODULES.get(Path(path).suffix.lower(), _DEFAULT)
+    return importlib.import_module(f"bitext.readers.{name}").READER
+
+
+def document_id(path: Path) -> str:
+    """The document id: the file name without its ending."""
+    return path.stem
+
+
+def read_document(
+    path: str | os.PathLike[str], doc_id: str | None = None, limits: Limits | None = None
+) -> Document:
+    """Read one article file; raises ReadError with the reason when it cannot.
+
+    `limits` None means the default `Limits`.
+    """
+    path = Path(path)
+    try:
+        return get_reader(path).read(path, doc_id or document_id(path), limits or Limits())
+    except OSError as exc:
+        raise ReadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+
+
+def find_articles(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    """Article files under the given paths, in a stable order, each once.
+
+    Folders are walked recursively; hidden files and folders and Word's
+    `~$` lock files are skipped. Symlinked folders are followed, but each
+    real folder is visited once, so a link loop cannot hang a run. A file
+    reached twice (named twice, or through a link) is read once. A path that
+    does not exist raises FileNotFoundError. Files that exist but cannot be
+    read (a dangling link, no permission) are yielded, so the reader reports
+    them by name.
+    """
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_file():
+            found = [path]
+        elif path.is_dir():
+            found = _walk(path)
+        else:
+            raise FileNotFoundError(f"no such file or folder: {path}")
+        for item in found:
+            try:
+                key = item.resolve()
+            except (OSError, RuntimeError):  # a link loop: keep the name itself
+                key = item.absolute()
+            if key not in seen:
+                seen.add(key)
+                yield item
+
+
+def _walk(folder: Path) -> list[Path]:
+    found = []
+    visited: set[tuple[int, int]] = set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        try:
+            info = os.stat(root)
+        except OSError:
+            dirs[:] = []
+            continue
+        if (info.st_dev, info.st_ino) in visited:
+            dirs[:] = []
+            continue
+        visited.add((info.st_dev, info.st_ino))
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            if name.startswith((".", "~$")) or not name.lower().endswith(ARTICLE_SUFFIXES):
+                continue
+            found.append(Path(root) / name)
+    return sorted(found, key=lambda p: p.as_posix())
