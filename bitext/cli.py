@@ -45,7 +45,7 @@ EXIT_OK, EXIT_FAILED, EXIT_REQUEST = 0, 1, 2
 
 Formats = Annotated[
     str,
-    typer.Option("--format", "-f", help="Comma-separated formats: docx,tsv,tmx,jsonl,xlsx."),
+    typer.Option("--format", "-f", help="Comma-separated formats: docx,tsv,tmx,jsonl,xlsx,xliff."),
 ]
 ModelsDir = Annotated[
     Path | None,
