@@ -357,24 +357,21 @@ def _table_pairs(header: list[str], records: Iterable[tuple[int, list]], path: P
 
 
 def _read_tsv(data: bytes, path: Path) -> list[Pair | BlockPair]:
-    from bitext.exporters.tsv import unescape
+    """bitext's TSV dialect (tab-delimited, RFC 4180 quoting; `bitext.exporters.tsv`)."""
+    import csv
 
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ReviewImportError(f"{path}: not UTF-8 text ({exc})") from None
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    if not lines:
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter="\t", strict=True))
+    except csv.Error as exc:
+        raise ReviewImportError(f"{path}: not a readable TSV ({exc})") from None
+    if not records:
         raise ReviewImportError(f"{path}: empty file")
-    header = lines[0].rstrip("\r").split("\t")
-    records = (
-        (number, [unescape(f) for f in line.rstrip("\r").split("\t")])
-        for number, line in enumerate(lines[1:], start=2)
-        if line.strip()
-    )
-    return _table_pairs(header, records, path)
+    body = ((number, fields) for number, fields in enumerate(records[1:], start=2) if fields)
+    return _table_pairs(records[0], body, path)
 
 
 def _read_xlsx(data: bytes, path: Path) -> list[Pair | BlockPair]:

@@ -11,6 +11,8 @@ sentence into itself, so a correction is easy to spot.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sqlite3
 from pathlib import Path
@@ -272,14 +274,16 @@ def test_xlsx_with_reordered_columns_and_a_tsv(tmp_path, memory_dir, installed_m
         }
     # The same sentence from a TSV, differently: the later import wins, listed as a conflict.
     tsv = tmp_path / "later.tsv"
-    lines = (first / f"{doc}.tsv").read_text(encoding="utf-8").split("\n")
-    header_tsv = lines[0].split("\t")
-    for number, line in enumerate(lines[1:], start=1):
-        fields = line.split("\t")
-        if len(fields) == len(header_tsv) and fields[header_tsv.index("source")] == source:
+    records = list(
+        csv.reader(io.StringIO((first / f"{doc}.tsv").read_text(encoding="utf-8"), newline=""),
+                   delimiter="\t")
+    )  # fmt: skip
+    header_tsv = records[0]
+    for fields in records[1:]:
+        if fields[header_tsv.index("source")] == source:
             fields[header_tsv.index("target")] = "A later correction."
-            lines[number] = "\t".join(fields)
-    tsv.write_text("\n".join(lines), encoding="utf-8")
+    with tsv.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter="\t", lineterminator="\n").writerows(records)
     report = json.loads(bitext("memory", "import", tsv, "--json"))
     assert report["imported"] == 1, report
     [conflict] = report["conflicts"]
