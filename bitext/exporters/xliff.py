@@ -17,10 +17,9 @@ unit with itself as target, so CAT tools show but do not count it.
 No date of the run goes in, and nothing else varies: the same rows always
 give the same bytes. Characters XML cannot hold become U+FFFD.
 
-XLIFF 2.0 is not written: see the README (translate-toolkit's `xliff2`
-store exists since 3.17, but without group support the per-block grouping
-and notes this format carries would be lost). `bitext memory import` reads
-both 1.2 and 2.0.
+XLIFF 2.0 is not written: translate-toolkit's `xliff2` store puts notes
+inside `<segment>` (the schema wants them on `<unit>`) and has no groups;
+see the README. `bitext memory import` reads both 1.2 and 2.0.
 """
 
 from __future__ import annotations
