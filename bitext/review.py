@@ -649,6 +649,9 @@ def _decide(
 def memory_tmx(entries: Iterable[dict]) -> bytes:
     """TMX 1.4b of memory entries (`TranslationMemory.entries`), for CAT tools.
 
+    Machine entries are given as `translate` shows them with the default
+    glossary (names respelled); those stored with term placeholders are left
+    out, since their text depends on the glossary of the run that made them.
     Each unit carries its `creationdate` (when it entered the memory, UTC)
     and properties `x-origin` (`reviewed` or `model`) and `x-model` (the
     model key) or `x-file` (the file a reviewed translation was imported
@@ -662,7 +665,7 @@ def memory_tmx(entries: Iterable[dict]) -> bytes:
     from bitext import __version__
     from bitext.exporters._common import xml_safe
 
-    entries = list(entries)
+    entries = _as_shown(entries)
     sources = sorted({e["source_lang"] for e in entries})
     srclang = sources[0] if len(sources) == 1 else ("*all*" if sources else "nb")
     store = tmx.tmxfile(sourcelanguage=srclang)
@@ -688,3 +691,20 @@ def memory_tmx(entries: Iterable[dict]) -> bytes:
     header.set("creationtoolversion", __version__)
     header.set("srclang", srclang)
     return bytes(store)
+
+
+def _as_shown(entries: Iterable[dict]) -> list[dict]:
+    """Reviewed entries as stored; machine entries restored with the default glossary."""
+    from bitext.glossary import Glossary, has_placeholder
+
+    glossary = None
+    out = []
+    for entry in entries:
+        if entry["origin"] != "reviewed":
+            if has_placeholder(entry["source"]):
+                continue
+            glossary = glossary or Glossary.default()
+            _, state = glossary.protect(entry["source"])
+            entry = {**entry, "target": glossary.restore(entry["target"], state)}
+        out.append(entry)
+    return out

@@ -427,3 +427,54 @@ def test_a_memory_file_from_before_the_reviewed_store_is_migrated(tmp_path):
 def test_cache_is_still_an_alias_of_memory(memory_dir):
     assert "entries\t0" in bitext("cache", "info")
     assert "removed 0 entries" in bitext("cache", "clear")
+
+
+def test_xliff_2_from_a_cat_tool_is_imported(tmp_path, memory_dir):
+    xlf = tmp_path / "cat-tool.xlf"
+    xlf.write_text(
+        """<?xml version="1.0" encoding="UTF-8"?>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="nb-NO" trgLang="en-GB">
+ <file id="f1">
+  <unit id="u1"><segment state="final"><source>Kina er villig.</source>
+   <target>China is willing.</target></segment></unit>
+  <unit id="u2"><segment state="initial"><source>Uten mal.</source><target>Sans.</target></segment>
+  </unit>
+  <unit id="u3" translate="no"><segment><source>Oslo</source><target>Oslo</target></segment></unit>
+ </file>
+</xliff>
+""",
+        encoding="utf-8",
+    )
+    report = json.loads(bitext("memory", "import", xlf, "--json"))
+    assert report["imported"] == 1 and report["skipped"] == 1, report
+    assert "machine output" in report["skipped_details"][0]["reason"]
+    with TranslationMemory() as memory:
+        assert memory.get_reviewed("nb", "en", ["Kina er villig.", "Uten mal.", "Oslo"]) == {
+            "Kina er villig.": "China is willing."
+        }
+
+
+def test_memory_export_writes_machine_and_reviewed_units(tmp_path, memory_dir, installed_models):
+    from translate.storage import tmx as tmx_storage
+
+    first = tmp_path / "first"
+    translate(first, installed_models)
+    rows = [o for _, o in jsonl_rows(first).values() if o["origin"] == "model"]
+    tsv = tmp_path / "one.tsv"
+    tsv.write_text(f"source\ttarget\n{rows[0]['source']}\tA reviewed sentence.\n", encoding="utf-8")
+    assert json.loads(bitext("memory", "import", tsv, "--json"))["imported"] == 1
+    everything = tmp_path / "all.tmx"
+    bitext("memory", "export", "-o", everything)
+    units = tmx_storage.tmxfile.parsestring(everything.read_bytes()).units
+    origins = [
+        {p.get("type"): p.text for p in u.xmlelement.iter("prop")}["x-origin"] for u in units
+    ]
+    assert origins[0] == "reviewed" and set(origins[1:]) == {"model"}
+    # Machine units are shown as translate shows them (names respelled).
+    shown = {r["source"]: r["target"] for r in rows}
+    machine = [(u.source, u.target) for u, o in zip(units, origins) if o == "model"]
+    matched = [(s, t) for s, t in machine if s in shown]
+    assert len(matched) > 20 and all(shown[s] == t for s, t in matched)
+    assert any("Shoigu" in t for _, t in matched)
+    none = tmp_path / "none.tmx"
+    assert "wrote 0 units" in bitext("memory", "export", "-o", none, "--from", "de")
