@@ -192,7 +192,10 @@ def translate(
     ] = False,
     no_cache: Annotated[
         bool,
-        typer.Option("--no-cache", help="Neither read nor write the translation memory."),
+        typer.Option(
+            "--no-cache",
+            help="Neither read nor write the translation memory (reviewed translations included).",
+        ),
     ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the run summary as JSON on stdout.")
@@ -281,6 +284,10 @@ def translate(
             f"({data['translated_sentences']} translated); languages: {languages}"
         )
         report(f"flags: {format_flag_counts(data['flags'])}")
+        if data["cache"]["reviewed"]:
+            report(
+                f"reviewed: {data['cache']['reviewed']} sentences from the memory's reviewed store"
+            )
         if not stream:
             for path in data["files"] + data["combined_files"]:
                 typer.echo(path)
