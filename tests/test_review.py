@@ -211,6 +211,27 @@ def test_reviewed_corrections_from_every_format_come_back(tmp_path, memory_dir, 
     assert [m for m in marks if REVIEWED_MARK in m] == [f"3 {REVIEWED_MARK}", f"4 {REVIEWED_MARK}"]
     assert any(p.text.startswith("Origin.") for p in reviewed_doc.paragraphs)
 
+    # XLSX: `origin` after the existing columns; TMX: an `x-origin` property.
+    from openpyxl import load_workbook
+
+    sheet = list(load_workbook(second / f"{a}.xlsx").active.iter_rows(values_only=True))
+    assert sheet[0][-2:] == ("flags", "origin")
+    assert sorted(r[sheet[0].index("target")] for r in sheet[1:] if r[-1] == "reviewed") == (
+        sorted(edits[r[sheet[0].index("source")]] for r in sheet[1:] if r[-1] == "reviewed")
+    )
+    assert sum(r[-1] == "reviewed" for r in sheet[1:]) == 2
+    from translate.storage import tmx as tmx_storage
+
+    tmx_units = tmx_storage.tmxfile.parsestring((second / f"{b}.tmx").read_bytes()).units
+    tmx_origin = {
+        u.source: {p.get("type"): p.text for p in u.xmlelement.iter("prop")}["x-origin"]
+        for u in tmx_units
+    }
+    assert {s for s, o in tmx_origin.items() if o == "reviewed"} == {
+        row(b, "2.1")["source"],
+        row(b, "3.1")["source"],
+    }
+
     # Without the memory, the model's output again: every file as in the first run.
     translate(third, installed_models, "--no-cache")
     for path in sorted(first.iterdir()):
@@ -219,8 +240,6 @@ def test_reviewed_corrections_from_every_format_come_back(tmp_path, memory_dir, 
     # The memory exports its reviewed pairs as TMX with dates and origin.
     exported = tmp_path / "reviewed.tmx"
     bitext("memory", "export", "-o", exported, "--reviewed-only", "--from", "nb", "--to", "en")
-    from translate.storage import tmx as tmx_storage
-
     units = tmx_storage.tmxfile.parsestring(exported.read_bytes()).units
     assert {(u.source, u.target) for u in units} == set(edits.items())
     for unit in units:
