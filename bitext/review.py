@@ -417,7 +417,7 @@ def _read_docx(data: bytes, path: Path) -> list[Pair | BlockPair]:
         number = cells[0].text.strip()
         reviewed = REVIEWED_MARK in number
         number = number.replace(REVIEWED_MARK, "").strip()
-        paragraphs = [p.text for p in cells[2].paragraphs]
+        paragraphs = [_accepted_text(p._p) for p in cells[2].paragraphs]
         if len(paragraphs) > 1 and paragraphs[-1].startswith("Check: "):
             paragraphs = paragraphs[:-1]  # the flag note bitext wrote
         kind = Pair if "." in number else BlockPair
@@ -425,13 +425,37 @@ def _read_docx(data: bytes, path: Path) -> list[Pair | BlockPair]:
             kind(
                 source_lang,
                 target_lang,
-                cells[1].text,
+                "\n".join(_accepted_text(p._p) for p in cells[1].paragraphs),
                 "\n".join(paragraphs),
                 f"{path.name}:{number}",
                 machine=not reviewed,
             )
         )
     return pairs
+
+
+def _accepted_text(paragraph) -> str:
+    """A paragraph's text with its tracked changes accepted.
+
+    Reviewers in Word often edit with Track Changes on: the new words sit in
+    `<w:ins>` and the old ones in `<w:del>`. python-docx's `Paragraph.text`
+    reads only the runs directly under the paragraph, which would drop both;
+    here inserted text counts, deleted text does not.
+    """
+    from docx.oxml.ns import qn
+
+    deleted = qn("w:del")
+    pieces = []
+    for element in paragraph.iter(qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")):
+        if element.getparent().tag == qn("w:tabs"):
+            continue  # a tab stop of the paragraph's style, not a character
+        if any(a.tag == deleted for a in element.iterancestors()):
+            continue
+        if element.tag == qn("w:t"):
+            pieces.append(element.text or "")
+        else:
+            pieces.append("\t" if element.tag == qn("w:tab") else "\n")
+    return "".join(pieces)
 
 
 # -- deciding and storing ----------------------------------------------------

@@ -328,6 +328,48 @@ def test_a_block_edit_the_aligner_cannot_link_is_reported_not_imported(
     assert reasons and all("aligner is unsure" in r for r in reasons), reasons
 
 
+def test_a_docx_edited_with_track_changes_imports_the_accepted_text(
+    tmp_path, memory_dir, installed_models
+):
+    """Word keeps tracked edits in <w:ins>/<w:del>: the inserted words count."""
+    from docx import Document
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    first = tmp_path / "first"
+    translate(first, installed_models)
+    doc = sorted(p.stem for p in first.glob("*.docx"))[0]
+    headline = jsonl_rows(first)[f"{doc}:2.1"][1]
+    docx = tmp_path / "tracked.docx"
+    document = Document(first / f"{doc}.docx")
+    row = next(r for r in document.tables[0].rows[1:] if r.cells[0].text.strip() == "2")
+    paragraph = row.cells[2].paragraphs[0]._p
+    deletion = OxmlElement("w:del")
+    deletion.set(qn("w:id"), "1")
+    deletion.set(qn("w:author"), "Reviewer")
+    for run in paragraph.findall(qn("w:r")):
+        for text in run.findall(qn("w:t")):
+            text.tag = qn("w:delText")
+        deletion.append(run)
+    insertion = OxmlElement("w:ins")
+    insertion.set(qn("w:id"), "2")
+    insertion.set(qn("w:author"), "Reviewer")
+    new_run = OxmlElement("w:r")
+    new_text = OxmlElement("w:t")
+    new_text.text = "China willing to work more closely with Russia"
+    new_run.append(new_text)
+    insertion.append(new_run)
+    paragraph.append(deletion)
+    paragraph.append(insertion)
+    document.save(docx)
+    report = json.loads(bitext("memory", "import", docx, "--json"))
+    assert report["imported"] == 1, report
+    with TranslationMemory() as memory:
+        assert memory.get_reviewed("nb", "en", [headline["source"]]) == {
+            headline["source"]: "China willing to work more closely with Russia"
+        }
+
+
 # -- untrusted files ----------------------------------------------------------
 
 XXE = """<?xml version="1.0" encoding="UTF-8"?>
