@@ -123,6 +123,8 @@ def normalize_language(code: str | None) -> str | None:
 
 def _read_bounded(path: Path) -> bytes:
     try:
+        if not path.is_file():  # a folder, or a pipe that could block the read
+            raise ReviewImportError(f"{path}: not a regular file")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise ReviewImportError(
