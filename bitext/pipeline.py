@@ -230,7 +230,7 @@ def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory) -> Docume
         # name the file being read now.
         first = f"{data['path']}: "
         data["warnings"] = [
-            f"{path}: {w[len(first) :]}" if w.startswith(first) else w for w in data["warnings"]
+            f"{path}: {w[len(first):]}" if w.startswith(first) else w for w in data["warnings"]
         ]
         return Document(**{**data, "id": doc_id, "path": str(path), "blocks": blocks})
     document = prepare_document(path, doc_id, forced_lang)
