@@ -28,12 +28,17 @@ models_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(models_app, name="models")
-cache_app = typer.Typer(
-    help="The translation memory: every sentence translated, reused by later runs.\n\n"
-    "Example: bitext cache info",
+memory_app = typer.Typer(
+    help="The translation memory: every sentence translated, and the reviewed (human) "
+    "translations imported from corrected exports, reused by later runs.\n\n"
+    "Example: bitext memory import reviewed/article.xlsx",
     no_args_is_help=True,
 )
-app.add_typer(cache_app, name="cache")
+app.add_typer(memory_app, name="memory")
+# `bitext cache ...` (the group's name before issue 15) keeps working.
+app.add_typer(
+    memory_app, name="cache", hidden=True, help="Old name of 'bitext memory' (still works)."
+)
 glossary_app = typer.Typer(
     help="Glossaries: English spellings of names and fixed translations of terms.\n\n"
     "Example: bitext glossary check my_terms.tsv seeds/",
@@ -45,7 +50,7 @@ EXIT_OK, EXIT_FAILED, EXIT_REQUEST = 0, 1, 2
 
 Formats = Annotated[
     str,
-    typer.Option("--format", "-f", help="Comma-separated formats: docx,tsv,tmx,jsonl,xlsx."),
+    typer.Option("--format", "-f", help="Comma-separated formats: docx,tsv,tmx,jsonl,xlsx,xliff."),
 ]
 ModelsDir = Annotated[
     Path | None,
@@ -187,7 +192,10 @@ def translate(
     ] = False,
     no_cache: Annotated[
         bool,
-        typer.Option("--no-cache", help="Neither read nor write the translation memory."),
+        typer.Option(
+            "--no-cache",
+            help="Neither read nor write the translation memory (reviewed translations included).",
+        ),
     ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the run summary as JSON on stdout.")
@@ -276,6 +284,10 @@ def translate(
             f"({data['translated_sentences']} translated); languages: {languages}"
         )
         report(f"flags: {format_flag_counts(data['flags'])}")
+        if data["cache"]["reviewed"]:
+            report(
+                f"reviewed: {data['cache']['reviewed']} sentences from the memory's reviewed store"
+            )
         if not stream:
             for path in data["files"] + data["combined_files"]:
                 typer.echo(path)
@@ -599,14 +611,14 @@ def models_remove(
         typer.echo(f"removed {path}")
 
 
-@cache_app.command("info")
-def cache_info(
+@memory_app.command("info")
+def memory_info(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """Where the translation memory is, its size, and entries per model.
+    """Where the translation memory is, its size, entries per model, reviewed pairs.
 
     The location is $BITEXT_CACHE_DIR/memory.sqlite3, else
-    ~/.cache/bitext/memory.sqlite3. Example: bitext cache info
+    ~/.cache/bitext/memory.sqlite3. Example: bitext memory info
     """
     from bitext.memory import TranslationMemory
 
@@ -621,10 +633,12 @@ def cache_info(
     typer.echo(f"articles\t{info['documents']}")
     for model, count in info["models"].items():
         typer.echo(f"model\t{count}\t{model}")
+    for pair, count in info["reviewed"].items():
+        typer.echo(f"reviewed\t{count}\t{pair}")
 
 
-@cache_app.command("clear")
-def cache_clear(
+@memory_app.command("clear")
+def memory_clear(
     older_than: Annotated[
         float | None,
         typer.Option(
@@ -633,10 +647,18 @@ def cache_clear(
             min=0,
         ),
     ] = None,
+    reviewed: Annotated[
+        bool,
+        typer.Option(
+            "--reviewed",
+            help="Also delete reviewed (human) translations; without it they are kept.",
+        ),
+    ] = False,
 ) -> None:
-    """Delete the entries of the translation memory (all, or the old ones).
+    """Delete the machine entries of the translation memory (all, or the old ones).
 
-    Example: bitext cache clear --older-than 90
+    Reviewed translations cost a person's time and are kept unless --reviewed
+    is given. Example: bitext memory clear --older-than 90
     """
     import time
 
@@ -644,9 +666,100 @@ def cache_clear(
 
     cutoff = None if older_than is None else time.time() - older_than * 86400
     with TranslationMemory() as memory:
-        removed = memory.clear(stored_before=cutoff)
+        removed = memory.clear(stored_before=cutoff, reviewed=reviewed)
         path = memory.path
     typer.echo(f"removed {removed} entries from {path}")
+
+
+@memory_app.command("import")
+def memory_import(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Reviewed files: .xlf/.xliff (1.2, 2.0), .tmx, .xlsx, .tsv, .docx."),
+    ],
+    source_lang: Annotated[
+        str | None,
+        typer.Option("--from", help="Import only pairs from this language (default: any)."),
+    ] = None,
+    target_lang: Annotated[
+        str, typer.Option("--to", help="Import pairs into this language.")
+    ] = "en",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Store the corrections made in reviewed exports as reviewed translations.
+
+    Every later 'bitext translate' gives such a sentence its reviewed
+    translation, whatever the model. Rows equal to the machine output count as
+    unchanged; block rows are split into sentences and linked with the aligner
+    (unsure links are reported, not imported); the later of two different
+    reviewed translations wins and is listed as a conflict. One transaction: a
+    refused file (malformed, hostile, too large, wrong language pair) leaves the
+    memory unchanged. Example: bitext memory import reviewed/article.docx
+    """
+    from bitext.memory import TranslationMemory
+    from bitext.review import ReviewImportError, import_files
+
+    with TranslationMemory() as memory:
+        try:
+            report = import_files(files, memory, source_lang=source_lang, target_lang=target_lang)
+        except ReviewImportError as exc:
+            _err(f"error: {exc}")
+            raise typer.Exit(EXIT_REQUEST) from None
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"imported\t{report.imported}")
+    typer.echo(f"unchanged\t{report.unchanged}")
+    typer.echo(f"skipped\t{len(report.skipped)}")
+    typer.echo(f"conflicts\t{len(report.conflicts)}")
+    reasons: dict[str, list[str]] = {}
+    for skipped in report.skipped:
+        reasons.setdefault(skipped["reason"], []).append(skipped["where"])
+    for reason, places in reasons.items():
+        more = f" and {len(places) - 3} more" if len(places) > 3 else ""
+        typer.echo(f"skipped\t{len(places)}\t{reason}: {', '.join(places[:3])}{more}")
+    for conflict in report.conflicts:
+        typer.echo(
+            f"conflict\t{conflict['source']}\t{conflict['earlier_from']}: "
+            f"{conflict['earlier']}\t{conflict['later_from']} (kept): {conflict['later']}"
+        )
+
+
+@memory_app.command("export")
+def memory_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The TMX file to write.")],
+    reviewed_only: Annotated[
+        bool,
+        typer.Option("--reviewed-only", help="Only reviewed (human) translations."),
+    ] = False,
+    source_lang: Annotated[
+        str | None, typer.Option("--from", help="Only pairs from this language.")
+    ] = None,
+    target_lang: Annotated[
+        str | None, typer.Option("--to", help="Only pairs into this language.")
+    ] = None,
+) -> None:
+    """Write the translation memory as TMX 1.4b for CAT tools (OmegaT, Trados, memoQ).
+
+    Units carry their creation date and origin (reviewed or model).
+    Example: bitext memory export -o memory.tmx --reviewed-only --from nb --to en
+    """
+    from bitext.memory import TranslationMemory
+    from bitext.outputs import atomic_write_bytes
+    from bitext.review import memory_tmx, normalize_language
+
+    with TranslationMemory() as memory:
+        entries = memory.entries(
+            reviewed_only=reviewed_only,
+            source_lang=normalize_language(source_lang) if source_lang else None,
+            target_lang=normalize_language(target_lang) if target_lang else None,
+        )
+    try:
+        atomic_write_bytes(output, memory_tmx(entries))
+    except OSError as exc:
+        _err(f"error: cannot write {output}: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_REQUEST) from None
+    typer.echo(f"wrote {len(entries)} units to {output}")
 
 
 @glossary_app.command("check")

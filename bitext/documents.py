@@ -69,6 +69,8 @@ class BilingualRow:
 
     This is the unit every exporter writes. `sentence` is 1-based within its
     block. `flags` holds quality-check names (empty when nothing is wrong).
+    `origin` says where the target came from (one of ORIGINS; None for rows
+    that are not translations at all, such as `bitext align`'s human pairs).
     """
 
     document: str
@@ -81,6 +83,26 @@ class BilingualRow:
     target: str
     flags: list[str] = field(default_factory=list)
     score: float | None = None
+    origin: str | None = None
+
+
+#: Where a row's target came from, as every export names it:
+#: `model` the current model's output (fresh, or its own earlier output taken
+#: from the translation memory: the same bytes either way, so a resumed run
+#: matches an uninterrupted one); `memory` a machine translation reused from
+#: the memory that is not the current model's own (bitext never reuses another
+#: model's output today, so `translate` does not write it; the name is kept
+#: for memory exports and other tools); `reviewed` a human translation from
+#: the memory's reviewed store; `source` text kept in its own language.
+ORIGINS = ("model", "memory", "reviewed", "source")
+
+
+def merged_origin(origins) -> str:
+    """One label for a block of rows: their distinct origins in ORIGINS order,
+    comma-separated (`model,reviewed` when a reviewer changed some sentences)."""
+    present = {o for o in origins if o}
+    known = [o for o in ORIGINS if o in present]
+    return ",".join(known + sorted(present - set(ORIGINS)))
 
 
 @dataclass

@@ -92,6 +92,11 @@ class GlossaryEntry:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
+def has_placeholder(text: str) -> bool:
+    """Whether `text` holds a term placeholder (a memory key made under a glossary)."""
+    return _PLACEHOLDER_RE.search(text) is not None
+
+
 def _key(text: str) -> str:
     """Normalised lookup key of a term: lower case, single spaces."""
     return _WS_RE.sub(" ", text.strip()).lower()

@@ -12,6 +12,13 @@ The database runs in WAL mode with a busy timeout: two runs at once can read
 while the other writes, and writes wait for each other instead of failing.
 Each batch is committed on its own, so an interrupted run keeps what it did.
 
+Beside the machine translations it keeps a `reviewed` store: human
+translations imported from reviewed exports (`bitext memory import`), keyed
+by the original source sentence and the language pair, independent of the
+model (a human translation holds for any model). `translate` takes them
+before the model and before the machine entries; an import is one
+transaction, so a failed or interrupted import leaves the memory unchanged.
+
 It also keeps each article's analysis (blocks, languages, sentences) keyed by
 the file's SHA-256 and the code that produced it: language detection costs
 more than exporting, so without it a warm re-run would still pay for it.
@@ -42,7 +49,28 @@ CREATE TABLE IF NOT EXISTS documents (
     data TEXT NOT NULL,
     created REAL NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reviewed (
+    source_lang TEXT NOT NULL,
+    target_lang TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    created REAL NOT NULL,
+    origin TEXT NOT NULL,
+    PRIMARY KEY (source_lang, target_lang, source)
+) WITHOUT ROWID;
 """
+#: `PRAGMA user_version` of the current schema. 0: a memory file from before
+#: the reviewed store (issue 15); opening it adds the table, nothing else
+#: changes, so its machine entries stay valid.
+SCHEMA_VERSION = 1
+
+
+def _model_pair(model_key: str) -> tuple[str, str] | None:
+    """('nb', 'en') from a model key starting `translate-nb_en@...`."""
+    import re
+
+    match = re.match(r"translate-([A-Za-z-]+)_([A-Za-z-]+)@", model_key)
+    return (match.group(1), match.group(2)) if match else None
 
 
 def default_path() -> Path:
@@ -67,7 +95,20 @@ class TranslationMemory:
         self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         self._retry_while_locked(lambda: self._db.execute("PRAGMA journal_mode = WAL"), timeout)
         self._db.execute("PRAGMA synchronous = NORMAL")
-        self._retry_while_locked(lambda: self._db.executescript(_SCHEMA), timeout)
+        self._retry_while_locked(self._migrate, timeout)
+
+    def _migrate(self) -> None:
+        """Create missing tables (a new file, or an older one) and stamp the version."""
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(
+                f"the memory was written by a newer bitext (schema {version}, "
+                f"this one knows {SCHEMA_VERSION})"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        self._db.executescript(_SCHEMA)
+        self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @staticmethod
     def _retry_while_locked(action, timeout: float) -> None:
@@ -130,6 +171,112 @@ class TranslationMemory:
             self._db.execute("ROLLBACK")
             raise
 
+    def get_reviewed(
+        self, source_lang: str, target_lang: str, sources: Sequence[str]
+    ) -> dict[str, str]:
+        """Reviewed (human) translations of those `sources` for the language pair."""
+        found: dict[str, str] = {}
+        unique = list(dict.fromkeys(sources))
+        for start in range(0, len(unique), _CHUNK):
+            part = unique[start : start + _CHUNK]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                "SELECT source, target FROM reviewed WHERE source_lang = ? AND target_lang = ? "
+                f"AND source IN ({marks})",
+                [source_lang, target_lang, *part],
+            )
+            found.update(rows)
+        return found
+
+    def machine_outputs(self, sources: Sequence[str]) -> dict[str, set[str]]:
+        """Every model's stored output for each of `sources` (any model key)."""
+        found: dict[str, set[str]] = {}
+        unique = list(dict.fromkeys(sources))
+        for start in range(0, len(unique), _CHUNK):
+            part = unique[start : start + _CHUNK]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT source, target FROM translations WHERE source IN ({marks})", part
+            )
+            for source, target in rows:
+                found.setdefault(source, set()).add(target)
+        return found
+
+    def put_reviewed(self, entries: Iterable[tuple[str, str, str, str, str]]) -> int:
+        """Store (source_lang, target_lang, source, target, origin file) entries in
+        ONE transaction: all of them, or (on any error) none. Later entries win."""
+        now = time.time()
+        rows = [(sl, tl, s, t, now, o) for sl, tl, s, t, o in entries]
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO reviewed "
+                "(source_lang, target_lang, source, target, created, origin) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return len(rows)
+
+    def entries(
+        self,
+        *,
+        reviewed_only: bool = False,
+        source_lang: str | None = None,
+        target_lang: str | None = None,
+    ) -> list[dict]:
+        """Every entry as a dict (source_lang, target_lang, source, target, created,
+        origin, model), reviewed first, in a stable order; for `memory export`.
+
+        Machine entries take their language pair from the model key's package
+        code (`translate-nb_en@...`); keys without one are left out.
+        """
+        out = []
+        for sl, tl, source, target, created, origin in self._db.execute(
+            "SELECT source_lang, target_lang, source, target, created, origin FROM reviewed "
+            "ORDER BY source_lang, target_lang, source"
+        ):
+            out.append(
+                {
+                    "source_lang": sl,
+                    "target_lang": tl,
+                    "source": source,
+                    "target": target,
+                    "created": created,
+                    "origin": "reviewed",
+                    "model": None,
+                    "file": origin,
+                }
+            )
+        if not reviewed_only:
+            for model, source, target, created in self._db.execute(
+                "SELECT model, source, target, created FROM translations ORDER BY model, source"
+            ):
+                pair = _model_pair(model)
+                if pair is None:
+                    continue
+                out.append(
+                    {
+                        "source_lang": pair[0],
+                        "target_lang": pair[1],
+                        "source": source,
+                        "target": target,
+                        "created": created,
+                        "origin": "model",
+                        "model": model,
+                        "file": None,
+                    }
+                )
+        return [
+            e
+            for e in out
+            if (source_lang is None or e["source_lang"] == source_lang)
+            and (target_lang is None or e["target_lang"] == target_lang)
+        ]
+
     def get_document(self, key: str) -> str | None:
         """A stored document analysis (JSON text), or None."""
         row = self._db.execute("SELECT data FROM documents WHERE key = ?", (key,)).fetchone()
@@ -151,18 +298,32 @@ class TranslationMemory:
             for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
             if p.exists()
         )
+        reviewed = dict(
+            self._db.execute(
+                "SELECT source_lang || '-' || target_lang, COUNT(*) FROM reviewed "
+                "GROUP BY 1 ORDER BY 1"
+            )
+        )
         return {
             "path": str(self.path),
             "bytes": size,
             "entries": sum(models.values()),
+            "reviewed": reviewed,
             "documents": self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0],
             "models": models,
         }
 
-    def clear(self, model: str | None = None, *, stored_before: float | None = None) -> int:
-        """Delete every entry (or those of one model key, or those stored before a
-        Unix time, which keeps the memory from growing without end); returns how
-        many translations went."""
+    def clear(
+        self,
+        model: str | None = None,
+        *,
+        stored_before: float | None = None,
+        reviewed: bool = False,
+    ) -> int:
+        """Delete every machine entry (or those of one model key, or those stored
+        before a Unix time, which keeps the memory from growing without end);
+        returns how many translations went. Reviewed (human) translations are
+        kept unless `reviewed` is true: they cost a person's time."""
         where, args = [], []
         if model is not None:
             where.append("model = ?")
@@ -175,6 +336,12 @@ class TranslationMemory:
         try:
             cursor = self._db.execute("DELETE FROM translations" + condition, args)
             removed = cursor.rowcount
+            if reviewed and model is None:
+                older = " WHERE created < ?" if stored_before is not None else ""
+                cursor = self._db.execute(
+                    "DELETE FROM reviewed" + older, args[-1:] if older else []
+                )
+                removed += cursor.rowcount
             if model is None:  # analysed documents belong to no model
                 documents = " WHERE created < ?" if stored_before is not None else ""
                 self._db.execute(

@@ -114,6 +114,8 @@ class RunSummary:
     #: Distinct sentences taken from the translation memory / run through a model.
     cached_sentences: int = 0
     model_sentences: int = 0
+    #: Distinct sentences given a reviewed (human) translation from the memory.
+    reviewed_sentences: int = 0
     #: Files of `--combine` (all documents of the run in one file per format).
     combined_files: list[str] = field(default_factory=list)
 
@@ -147,7 +149,11 @@ class RunSummary:
             "blocks": sum(r.blocks for r in self.results),
             "sentences": sum(r.sentences for r in self.results),
             "translated_sentences": sum(r.translated_sentences for r in self.results),
-            "cache": {"hits": self.cached_sentences, "translated": self.model_sentences},
+            "cache": {
+                "hits": self.cached_sentences,
+                "translated": self.model_sentences,
+                "reviewed": self.reviewed_sentences,
+            },
             "languages": dict(sorted(self.languages.items())),
             "files": self.files,
             "flags": dict(self.flag_counts),
@@ -500,6 +506,8 @@ def _translate_chunk(
     waiting: dict[tuple[str, str], list[int]] = {}
     pending: dict[int, int] = {}
     own: dict[int, list[str]] = {}  # each document's sentences that go through the model
+    reviewed = _reviewed_translations(chunk, sources, run)
+    summary.reviewed_sentences += sum(len(found) for found in reviewed.values())
     for i, source in sources.items():
         _, document, _ = chunk[i]
         seen = protected.setdefault(source, {})
@@ -509,9 +517,11 @@ def _translate_chunk(
             if not _goes_through_model(document, block, source):
                 continue
             for sentence in block.sentences:
+                own[i].append(sentence)
+                if sentence in reviewed[source]:
+                    continue  # a human translation: neither the model nor the glossary
                 if sentence not in seen:
                     seen[sentence] = glossary.protect(sentence)
-                own[i].append(sentence)
                 text = seen[sentence][0]
                 if text.strip():
                     needs.add(text)
@@ -528,16 +538,23 @@ def _translate_chunk(
         source = sources.get(i)
         translations: dict[str, dict[str, str]] = {}
         flagged: set[str] = set()
+        human: set[str] = set()
         if source is not None:
             mine: dict[str, str] = {}
             for sentence in dict.fromkeys(own[i]):
+                if sentence in reviewed[source]:
+                    mine[sentence] = reviewed[source][sentence]
+                    human.add(sentence)
+                    continue
                 text, state = protected[source][sentence]
                 if text.strip() and text in outputs[source]:
                     mine[sentence] = glossary.restore(outputs[source][text], state)
             translations[source] = mine
-            flagged = {s for s, t in mine.items() if glossary.missing_terms(s, t)}
+            flagged = {
+                s for s, t in mine.items() if s not in human and glossary.missing_terms(s, t)
+            }
         try:
-            bilingual = build_bilingual(document, translations, run, options)
+            bilingual = build_bilingual(document, translations, run, options, reviewed=human)
             _flag_rows(bilingual, flagged)
             apply_checks(bilingual.rows)
             result.translated_sentences = sum(
@@ -583,6 +600,30 @@ def _translate_chunk(
             export(i)
 
 
+def _reviewed_translations(chunk, sources: dict[int, str], run: _Run) -> dict[str, dict[str, str]]:
+    """Per model source language: the chunk's sentences that have a reviewed
+    (human) translation in the memory, with that translation.
+
+    Looked up by the sentence as read (before glossary placeholders) and the
+    language pair, whatever the model: such a sentence skips the model.
+    """
+    found: dict[str, dict[str, str]] = {source: {} for source in sources.values()}
+    if run.memory is None:
+        return found
+    for source in found:
+        sentences = [
+            sentence
+            for i, s in sources.items()
+            if s == source
+            for block in chunk[i][1].blocks
+            if _goes_through_model(chunk[i][1], block, source)
+            for sentence in block.sentences
+            if sentence.strip()
+        ]
+        found[source] = run.memory.get_reviewed(source, run.options.target_lang, sentences)
+    return found
+
+
 def _flag_rows(bilingual: BilingualDocument, flagged: set[str]) -> None:
     """Rows whose glossary targets are missing from the translation get FLAG."""
     from bitext.glossary import FLAG
@@ -597,7 +638,12 @@ def build_bilingual(
     translations: dict[str, dict[str, str]],
     run: _Run,
     options: TranslateOptions,
+    *,
+    reviewed: set[str] = frozenset(),
 ) -> BilingualDocument:
+    """The document's rows, each with its origin: `reviewed` for the sentences
+    in `reviewed` (human translations from the memory), `model` for the rest
+    of the translated ones, `source` for text kept in its own language."""
     from bitext.alignment import translation_rows
 
     source = model_language(document.language) or "nb"
@@ -620,6 +666,11 @@ def build_bilingual(
             target_lang=target,
             translate_block=lambda b: _goes_through_model(document, b, source),
         )
+    for row in rows:
+        if row.source_lang == row.target_lang:
+            row.origin = "source"
+        else:
+            row.origin = "reviewed" if row.source in reviewed else "model"
     metadata = {}
     if model is not None and run.glossary is not None:
         metadata["Glossary"] = run.glossary.name

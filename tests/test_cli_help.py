@@ -18,8 +18,10 @@ COMMANDS = [
     ["models", "available"],
     ["models", "verify"],
     ["models", "remove"],
-    ["cache", "info"],
-    ["cache", "clear"],
+    ["memory", "info"],
+    ["memory", "clear"],
+    ["memory", "import"],
+    ["memory", "export"],
     ["glossary", "check"],
 ]
 

@@ -81,7 +81,7 @@ def read_tsv(data: bytes) -> tuple[list[str], list[list[str]]]:
 
 
 def test_every_format_is_registered_and_combined_name_cannot_clash():
-    assert set(formats()) == {"docx", "tsv", "tmx", "jsonl", "xlsx"}
+    assert set(formats()) == {"docx", "tsv", "tmx", "jsonl", "xlsx", "xliff"}
     assert parse_formats("TMX, jsonl,xlsx") == ["tmx", "jsonl", "xlsx"]
     with pytest.raises(ValueError):
         parse_formats("pdf")

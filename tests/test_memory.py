@@ -110,7 +110,7 @@ def test_warm_run_translates_nothing_and_writes_the_same_files(run_seeds, tmp_pa
     assert warm.cached_sentences == cold.model_sentences
     for name in sorted(p.name for p in (tmp_path / "cold").iterdir()):
         assert (tmp_path / "cold" / name).read_bytes() == (tmp_path / "warm" / name).read_bytes()
-    assert warm.as_dict()["cache"] == {"hits": cold.model_sentences, "translated": 0}
+    assert warm.as_dict()["cache"] == {"hits": cold.model_sentences, "translated": 0, "reviewed": 0}
     # The analysis of each article (detection, sentences) is kept too.
     with TranslationMemory(tmp_path / "memory.sqlite3") as memory:
         assert memory.info()["documents"] == 2

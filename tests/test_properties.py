@@ -213,7 +213,19 @@ def _parse_xlsx(data: bytes) -> list[tuple[str, str]]:
     return [(r[source] or "", r[target] or "") for r in rows[1:]]
 
 
-PARSERS = {"tsv": _parse_tsv, "jsonl": _parse_jsonl, "tmx": _parse_tmx, "xlsx": _parse_xlsx}
+def _parse_xliff(data: bytes) -> list[tuple[str, str]]:
+    from translate.storage import xliff
+
+    return [(u.source or "", u.target or "") for u in xliff.xlifffile.parsestring(data).units]
+
+
+PARSERS = {
+    "tsv": _parse_tsv,
+    "jsonl": _parse_jsonl,
+    "tmx": _parse_tmx,
+    "xlsx": _parse_xlsx,
+    "xliff": _parse_xliff,
+}
 ROUND_TRIP = [name for name in PARSERS if name in formats()]
 
 

@@ -22,6 +22,9 @@ import pytest
 from bitext.exporters.tsv import COLUMNS
 from bitext.pipeline import TranslateOptions, translate_paths
 
+#: translate's TSV: the fixed columns, then where each target came from (issue 15).
+HEADER = [*COLUMNS, "origin"]
+
 ARTICLE = (
     "Regjeringen er klar for forhandlinger\n\n"
     '"Vi er klare," sa statsministeren på en pressekonferanse i Oslo tirsdag. '
@@ -68,6 +71,7 @@ def _expected(reference: list[dict]) -> list[dict[str, str]]:
             "target_lang": row["target_lang"],
             "target": row["target"],
             "flags": ",".join(row["flags"]),
+            "origin": row["origin"],
         }
         for row in reference
     ]
@@ -78,7 +82,7 @@ def test_python_csv_defaults_read_every_cell(exported, name):
     out, reference = exported
     with (out / name).open(encoding="utf-8", newline="") as handle:
         header, *records = list(csv.reader(handle, delimiter="\t"))
-    assert header == COLUMNS
+    assert header == HEADER
     assert [dict(zip(header, record)) for record in records] == _expected(reference)
 
 
@@ -87,7 +91,7 @@ def test_pandas_defaults_read_every_cell(exported):
 
     out, reference = exported
     frame = pd.read_csv(out / "sitat.tsv", sep="\t", dtype=str, keep_default_na=False)
-    assert list(frame.columns) == COLUMNS
+    assert list(frame.columns) == HEADER
     assert frame.to_dict("records") == _expected(reference)
 
 
@@ -107,7 +111,7 @@ def _calc_rows(tsv: Path, tmp_path: Path) -> list[dict[str, str]]:
 
     # The Text Import dialog's defaults for a TSV: tab, `"` as text qualifier,
     # UTF-8, from line 1; every column as text so Calc does not turn 1-3 into a date.
-    columns = "/".join(f"{n}/2" for n in range(1, len(COLUMNS) + 1))
+    columns = "/".join(f"{n}/2" for n in range(1, len(HEADER) + 1))
     subprocess.run(
         [
             "soffice",
@@ -126,7 +130,7 @@ def _calc_rows(tsv: Path, tmp_path: Path) -> list[dict[str, str]]:
     )
     sheet = openpyxl.load_workbook(tmp_path / f"{tsv.stem}.xlsx").active
     header, *records = [[c or "" for c in row] for row in sheet.iter_rows(values_only=True)]
-    assert header == COLUMNS
+    assert header in (COLUMNS, HEADER)  # rows built by hand carry no origin
     return [dict(zip(header, record)) for record in records]
 
 

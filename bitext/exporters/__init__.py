@@ -32,6 +32,7 @@ _MODULES = {
     "tmx": "bitext.exporters.tmx",
     "jsonl": "bitext.exporters.jsonl",
     "xlsx": "bitext.exporters.xlsx",
+    "xliff": "bitext.exporters.xliff",
 }
 
 #: Stem of the combined files of a run (`--combine`). Document stems come

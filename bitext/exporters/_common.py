@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from bitext.checks import sort_flags
-from bitext.documents import BilingualRow
+from bitext.documents import BilingualRow, merged_origin
 
 GRANULARITIES = ("block", "sentence")
 #: Timestamp written into zip members and document properties.
@@ -53,6 +53,8 @@ class Segment:
     id: str = ""
     #: Alignment confidence (`bitext align`); a block's is its weakest row's.
     score: float | None = None
+    #: Where the target came from (`bitext.documents.ORIGINS`); None for align's rows.
+    origin: str | None = None
 
 
 def sentence_segment(row: BilingualRow) -> Segment:
@@ -69,6 +71,7 @@ def sentence_segment(row: BilingualRow) -> Segment:
         [(row.sentence, f) for f in row.flags],
         f"{row.block}.{row.sentence}",
         row.score,
+        row.origin,
     )
 
 
@@ -88,6 +91,7 @@ def block_segment(rows: list[BilingualRow]) -> Segment:
         [(r.sentence, f) for r in rows for f in r.flags],
         str(first.block),
         min((r.score for r in rows if r.score is not None), default=None),
+        merged_origin(r.origin for r in rows) or None,
     )
 
 

@@ -6,6 +6,8 @@ model and version, date of translation); a short legend of the quality
 flags; then a table with a narrow id column, one row per block (or per
 sentence), a header row repeated on every page and rows kept whole across
 page breaks. Flagged rows are shaded and name their flags in a note line.
+Rows whose target is a reviewed human translation (origin `reviewed`) carry
+a green ✓ after their number, explained by a line of the legend.
 Every style uses Calibri for all scripts (LibreOffice substitutes the
 metric-compatible Carlito), so æ ø å, dashes and quotes render everywhere.
 
@@ -51,6 +53,9 @@ ID_COLUMN_CM = 1.3
 FLAG_SHADE = "FFF2CC"
 HEADER_SHADE = "D9E2F3"
 NOTE_COLOR = (0x9C, 0x57, 0x00)
+#: Mark after the id of a row whose target is (partly) a reviewed translation.
+REVIEWED_MARK = "\u2713"
+REVIEWED_COLOR = "00703C"
 
 
 def language_name(code: str) -> str:
@@ -177,15 +182,19 @@ def _body_rows(rows: list[Segment], twips: list[int]) -> list:
     id_props = f'<w:color w:val="{_ID_HEX}"/><w:sz w:val="16"/>'
     note_props = f'<w:i/><w:color w:val="{_NOTE_HEX}"/><w:sz w:val="16"/>'
     out = []
+    mark_props = f'<w:b/><w:color w:val="{REVIEWED_COLOR}"/><w:sz w:val="16"/>'
     for segment in rows:
         shade = FLAG_SHADE if segment.flags else None
         props = style.get(segment.kind, "")
         target = [_runs_xml(segment.target, props)]
         if segment.flags:
             target.append(_runs_xml(_note(segment), note_props))
+        number = _runs_xml(segment.id, id_props)
+        if "reviewed" in (segment.origin or "").split(","):
+            number += _runs_xml(" " + REVIEWED_MARK, mark_props)
         out.append(
             '<w:tr><w:trPr><w:cantSplit w:val="true"/></w:trPr>'
-            + _cell_xml(twips[0], shade, [_runs_xml(segment.id, id_props)])
+            + _cell_xml(twips[0], shade, [number])
             + _cell_xml(twips[1], shade, [_runs_xml(segment.source, props)])
             + _cell_xml(twips[2], shade, target)
             + "</w:tr>"
@@ -349,6 +358,16 @@ class DocxExporter:
             )
             + "."
         ).font.size = Pt(9)
+        if any(r.origin for r in document.rows):
+            reviewed = sum(r.origin == "reviewed" for r in document.rows)
+            origin = doc.add_paragraph()
+            origin.paragraph_format.space_before = Pt(3)
+            origin.add_run("Origin. ").bold = True
+            origin.add_run(
+                f"{REVIEWED_MARK} after a number: a reviewed human translation from the "
+                f"translation memory ({reviewed} sentences); other rows are the model's "
+                "output, or text kept in its own language."
+            ).font.size = Pt(9)
 
         width = Cm(PAGE_CM[0] - MARGINS_CM["left"] - MARGINS_CM["right"])
         text_width = int((width - Cm(ID_COLUMN_CM)) / 2)

@@ -2,8 +2,10 @@
 
 Every line is a complete JSON object with the ids, languages, texts and
 flags of one sentence (`jq 'select(.flags | length > 0)'` lists the flagged
-ones). Text is UTF-8, not escaped to ASCII; U+0085, U+2028 and U+2029 are
-escaped so that no tool splitting lines on them breaks a record in two.
+ones), and `origin`: where the target came from (`model`, `reviewed`,
+`source`; null for `bitext align`'s pairs). Text is UTF-8, not escaped to
+ASCII; U+0085, U+2028 and U+2029 are escaped so that no tool splitting
+lines on them breaks a record in two.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ KEYS = [
     "target",
     "flags",
     "score",
+    "origin",
 ]
 _LINE_BREAKERS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
@@ -43,6 +46,7 @@ def row_object(row: BilingualRow) -> dict:
         "target": row.target,
         "flags": list(row.flags),
         "score": row.score,
+        "origin": row.origin,
     }
 
 

@@ -4,7 +4,8 @@ Written with translate-toolkit's `translate.storage.tmx`. One translation
 unit per sentence, `xml:lang` set to the rows' language codes (ISO 639-1
 codes such as `nb` and `en` are valid BCP-47 tags), a `tuid` of
 `document:block.sentence`, and properties `x-document`, `x-segment`,
-`x-kind` and, when a row has any, `x-flags`. Rows that are not
+`x-kind`, `x-origin` (where the target came from: `model` or `reviewed`;
+absent for `bitext align`'s pairs) and, when a row has any, `x-flags`. Rows that are not
 translations (a block shown beside itself in its own language) and rows
 with no target or no source (the 1-0 and 0-1 links of `bitext align`) are
 left out: a memory of them would only mislead.
@@ -23,7 +24,7 @@ from bitext.documents import BilingualRow
 from bitext.exporters._common import RecordExporter, xml_safe
 
 #: Properties written on each unit, in this order.
-PROPERTIES = ("x-document", "x-segment", "x-kind", "x-flags")
+PROPERTIES = ("x-document", "x-segment", "x-kind", "x-origin", "x-flags")
 
 
 def in_memory(row: BilingualRow) -> bool:
@@ -39,6 +40,8 @@ def _properties(row: BilingualRow) -> list[tuple[str, str]]:
         ("x-segment", f"{row.block}.{row.sentence}"),
         ("x-kind", row.kind),
     ]
+    if row.origin:
+        props.append(("x-origin", row.origin))
     if row.flags:
         props.append(("x-flags", ",".join(row.flags)))
     return props

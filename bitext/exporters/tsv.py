@@ -10,14 +10,16 @@ whole. Rows whose texts hold no tab or line break stay one physical line, so
 `cut -f` and `awk -F'\t'` keep working on them. Lines end with `\n`.
 The `flags` column lists quality flags comma-separated (empty when none).
 Rows that carry a score (`bitext align`: the link's confidence, 0..1) add a
-last column `score`; `translate`'s TSV has no score and keeps its columns.
+column `score`; rows that carry an origin (`bitext translate`: `model`,
+`reviewed`, `source`, see `bitext.documents.ORIGINS`) add a last column
+`origin`. Readers should find columns by header name.
 With granularity `block` a row holds a whole block and `sentence` its range
 (`1-3`); the default is one row per sentence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from bitext.documents import BilingualRow
 from bitext.exporters._common import RecordExporter, Segment
@@ -73,16 +75,35 @@ def row_fields(row: BilingualRow | Segment) -> list[str]:
 
 
 def render_rows(rows: Iterable[BilingualRow | Segment]) -> bytes:
-    """Rows as TSV; a last `score` column when any row has one (`bitext align`)."""
+    """Rows as TSV; a `score` column when any row has one (`bitext align`), then
+    an `origin` column when any row has one (`bitext translate`)."""
     rows = list(rows)
-    scored = any(row.score is not None for row in rows)
-    lines = ["\t".join(COLUMNS + ["score"] if scored else COLUMNS)]
+    header, extra = extra_columns(rows)
+    lines = ["\t".join(COLUMNS + header)]
     for row in rows:
-        fields = row_fields(row)
-        if scored:
-            fields.append("" if row.score is None else f"{row.score:.3f}")
+        fields = row_fields(row) + extra(row)
         lines.append("\t".join(quote(field) for field in fields))
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def extra_columns(
+    rows: list, *, with_score: bool = True
+) -> tuple[list[str], Callable[[object], list[str]]]:
+    """The optional columns after COLUMNS (`score`, `origin`) present in `rows`,
+    and a function giving a row's values for them."""
+    scored = with_score and any(row.score is not None for row in rows)
+    traced = any(getattr(row, "origin", None) for row in rows)
+    header = (["score"] if scored else []) + (["origin"] if traced else [])
+
+    def values(row) -> list[str]:
+        out = []
+        if scored:
+            out.append("" if row.score is None else f"{row.score:.3f}")
+        if traced:
+            out.append(row.origin or "")
+        return out
+
+    return header, values
 
 
 class TsvExporter(RecordExporter):
