@@ -35,6 +35,7 @@ import functools
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bitext.documents import Document
@@ -594,11 +595,12 @@ def _doc_words_absent(ev: _Evidence, doc_lang: str, other: str, short: bool) -> 
     return other_common is not None and _coverage(ev.words, other_common) >= 2 * doc_share
 
 
-def detect_document(document: Document) -> Document:
+def detect_document(document: Document, checkpoint: Callable[[], None] | None = None) -> Document:
     """Set the language of the document and of each block, in place.
 
     The document is judged on all its text; each block is then judged with
     the document's language as the prior (see `_detect_block`).
+    `checkpoint`, called between blocks, may raise to stop a long document.
     """
     cheap = [_cheap_evidence(block.text) for block in document.blocks]
     text = "\n\n".join(block.text for block in document.blocks)
@@ -606,6 +608,8 @@ def detect_document(document: Document) -> Document:
     document.language = doc.language
     document.language_confidence = doc.confidence
     for block, evidence in zip(document.blocks, cheap):
+        if checkpoint is not None:
+            checkpoint()
         found = _detect_block(block.text, doc, evidence)
         block.language = found.language
         block.language_confidence = found.confidence

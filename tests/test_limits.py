@@ -9,9 +9,15 @@ seconds.
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
 import struct
+import subprocess
+import sys
+import time
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +30,8 @@ from bitext.limits import (
     read_file,
     read_zip_member,
 )
+
+from .conftest import ROOT
 
 MB = 1_000_000
 
@@ -73,9 +81,9 @@ def test_archive_members_are_judged_from_the_central_directory(tmp_path):
     check_archive(zf, "ok.zip", Limits(max_compression_ratio=10_000))
     with pytest.raises(LimitExceeded, match=r"ratio of member b.xml .*--max-compression-ratio"):
         check_archive(zf, "ok.zip", Limits())
-    with pytest.raises(LimitExceeded, match=r"member b.xml unpacked .*--max-member-mb"):
+    with pytest.raises(LimitExceeded, match=r"size of member b.xml is .*--max-member-mb"):
         check_archive(zf, "ok.zip", Limits(max_member_bytes=MB, max_compression_ratio=10_000))
-    with pytest.raises(LimitExceeded, match=r"unpacked archive .*--max-unpacked-mb"):
+    with pytest.raises(LimitExceeded, match=r"size of all members .*--max-unpacked-mb"):
         check_archive(zf, "ok.zip", Limits(max_unpacked_bytes=2 * MB, max_compression_ratio=1e4))
     # Small members compress well and are never judged by their ratio.
     assert read_zip_member(zf, "a.xml", Limits()) == b"<a/>" * 1000
@@ -127,3 +135,214 @@ def test_every_reader_keeps_the_contract():
         reader = importlib.import_module(f"bitext.readers.{name}").READER
         assert suffix in reader.suffixes and reader.kind
         assert callable(reader.read)
+
+
+# --- hostile inputs beside a good article, in real `bitext` processes ----------------
+
+NTREX = ROOT / "tests" / "data" / "ntrex-dev" / "nob.txt"
+GOOD = "Regjeringen la fram budsjettet i dag.\n\nDet ble godt mottatt av de fleste partiene.\n"
+#: A run on a hostile file must stay below this peak resident memory (issue 14).
+MAX_RSS = 500 * MB
+#: ... and end within this many seconds (interpreter and model start-up included;
+#: two shared cores). A bomb that is unpacked takes minutes.
+MAX_SECONDS = 60
+_PARAGRAPH = (
+    "<w:p><w:r><w:t>Regjeringen la fram statsbudsjettet i dag, og det ble godt mottatt "
+    "av de fleste partiene på Stortinget.</w:t></w:r></w:p>"
+)
+
+
+def _docx_parts() -> tuple[dict[str, bytes], str, str]:
+    """A real .docx from python-docx: its members, and its document.xml split at the body."""
+    from docx import Document
+
+    buffer = io.BytesIO()
+    document = Document()
+    document.add_paragraph("PLACEHOLDER")
+    document.save(buffer)
+    with zipfile.ZipFile(buffer) as zf:
+        members = {info.filename: zf.read(info) for info in zf.infolist()}
+    xml = members.pop("word/document.xml").decode("utf-8")
+    head, tail = xml.split("<w:body>", 1)
+    return members, head + "<w:body>", tail
+
+
+def _docx_with_body(path: Path, body_bytes: int) -> Path:
+    """A .docx whose document.xml holds `body_bytes` of repeated paragraphs, written streaming."""
+    members, head, tail = _docx_parts()
+    tail = tail.split("</w:p>", 1)[1]  # drop the placeholder paragraph
+    chunk = (_PARAGRAPH * (MB // len(_PARAGRAPH) + 1)).encode()[:MB]
+    chunk = chunk[: chunk.rfind(b"</w:p>") + len("</w:p>")]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+        info = zipfile.ZipInfo("word/document.xml")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with zf.open(info, "w", force_zip64=True) as member:
+            member.write(head.encode())
+            written = 0
+            while written < body_bytes:
+                member.write(chunk)
+                written += len(chunk)
+            member.write(tail.encode())
+    return path
+
+
+def _docx_with_xml(path: Path, transform) -> Path:
+    """A real .docx whose document.xml is `transform(xml)`."""
+    members, head, tail = _docx_parts()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+        zf.writestr("word/document.xml", transform(head + tail).encode("utf-8"))
+    return path
+
+
+def _with_doctype(xml: str, doctype: str, text: str) -> str:
+    declaration_end = xml.index("?>") + 2
+    xml = xml[:declaration_end] + doctype + xml[declaration_end:]
+    return xml.replace("PLACEHOLDER", text)
+
+
+def _billion_laughs(xml: str) -> str:
+    entities = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
+    ]
+    return _with_doctype(xml, f"<!DOCTYPE w:document [{''.join(entities)}]>", "&lol9;")
+
+
+def _external_entity(xml: str) -> str:
+    doctype = '<!DOCTYPE w:document [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
+    return _with_doctype(xml, doctype, "&secret;")
+
+
+def _bomb(path: Path) -> Path:
+    """The issue's bomb: a ~1.6 MB .docx whose document.xml unpacks to ~450 MB."""
+    return _docx_with_body(path, 450 * MB)
+
+
+def _liar(path: Path) -> Path:
+    """A .docx whose document.xml unpacks to 50 MB while the zip headers say 4 KB."""
+    _docx_with_body(path, 50 * MB)
+    path.write_bytes(_lie_about_size(path.read_bytes(), "word/document.xml", 4096))
+    return path
+
+
+def _huge_txt(path: Path) -> Path:
+    """A 300 MB .txt (sparse: it takes no disk, and is refused from its size alone)."""
+    with open(path, "wb") as handle:
+        handle.truncate(300 * MB)
+    return path
+
+
+def _one_line(path: Path) -> Path:
+    """A .txt of one 20 MB line of real Norwegian words (no newline, no blank line)."""
+    words = " ".join(NTREX.read_text(encoding="utf-8").split())
+    data = (words + " ") * (20 * MB // len(words.encode()) + 1)
+    path.write_bytes(data.encode()[: 20 * MB])
+    return path
+
+
+CASES = {
+    "bomb.docx": (_bomb, r"size of member word/document.xml is 45\d MB.*--max-member-mb"),
+    "liar.docx": (_liar, r"word/document.xml is damaged or its header gives a false size"),
+    "huge.txt": (_huge_txt, r"the file is 300 MB, over the limit of 64 MB.*--max-file-mb"),
+    "line.txt": (_one_line, r"is [\d,]+ characters, over the limit of 4,000,000 .*--max-article-chars"),
+    "laughs.docx": (lambda p: _docx_with_xml(p, _billion_laughs), r"declares a document type"),
+    "entity.docx": (lambda p: _docx_with_xml(p, _external_entity), r"declares a document type"),
+}
+
+
+class _Process:
+    """A `python -m bitext ...` process; its peak RSS from /proc (VmHWM) and wait4."""
+
+    def __init__(self, args: list[str], folder: Path) -> None:
+        self.stdout, self.stderr = folder / "stdout", folder / "stderr"
+        env = dict(os.environ, BITEXT_CACHE_DIR=str(folder / "cache"))
+        self.start = time.monotonic()
+        with open(self.stdout, "wb") as out, open(self.stderr, "wb") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bitext", *args], cwd=ROOT, env=env, stdout=out, stderr=err
+            )
+        self.peak = 0
+
+    def _poll_rss(self) -> None:
+        try:
+            status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        except OSError:
+            return
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                self.peak = max(self.peak, int(line.split()[1]) * 1024)
+
+    def wait(self, timeout: float, signal_after: float | None = None, signum=None):
+        """Wait for the end (killing it after `timeout`); return (code, seconds, signalled_at)."""
+        signalled = None
+        while True:
+            self._poll_rss()
+            pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
+            if pid:
+                break
+            elapsed = time.monotonic() - self.start
+            if signal_after is not None and signalled is None and elapsed >= signal_after:
+                self.proc.send_signal(signum)
+                signalled = time.monotonic()
+            if elapsed > timeout:
+                self.proc.kill()
+            time.sleep(0.02)
+        seconds = time.monotonic() - self.start
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        self.peak = max(self.peak, usage.ru_maxrss * 1024)
+        return self.proc.returncode, seconds, signalled and time.monotonic() - signalled
+
+    @property
+    def output(self) -> tuple[str, str]:
+        return self.stdout.read_text(), self.stderr.read_text()
+
+
+def _translate_args(src: Path, out: Path, models: Path, *extra: str) -> list[str]:
+    return [
+        "translate",
+        str(src),
+        "-o",
+        str(out),
+        "--models-dir",
+        str(models),
+        "--threads",
+        "1",
+        "--from",
+        "nb",
+        "--format",
+        "tsv",
+        "--json",
+        *extra,
+    ]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_hostile_file_fails_alone_quickly_and_in_little_memory(tmp_path, installed_models, name):
+    build, reason = CASES[name]
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.txt").write_text(GOOD, encoding="utf-8")
+    hostile = build(src / name)
+    out = tmp_path / "out"
+    process = _Process(_translate_args(src, out, installed_models), tmp_path)
+    code, seconds, _ = process.wait(timeout=300)
+    stdout, stderr = process.output
+    print(f"{name}: exit {code}, {seconds:.1f} s, peak RSS {process.peak / MB:.0f} MB")
+    hostile.unlink()  # the big ones do not wait for the end of the session
+    assert code == 1, stderr
+    results = {Path(r["path"]).name: r for r in json.loads(stdout)["results"]}
+    assert results["good.txt"]["status"] == "done"
+    assert results[name]["status"] == "failed"
+    assert re.search(reason, results[name]["reason"]), results[name]["reason"]
+    assert f"failed: {src / name}" in stderr
+    rows = (out / "good.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    assert [row.split("\t")[5] for row in rows] == [
+        "Regjeringen la fram budsjettet i dag.",
+        "Det ble godt mottatt av de fleste partiene.",
+    ]
+    assert sorted(p.name for p in out.iterdir()) == ["good.tsv"]
+    assert seconds < MAX_SECONDS
+    assert 0 < process.peak < MAX_RSS
