@@ -602,14 +602,17 @@ def detect_document(document: Document, checkpoint: Callable[[], None] | None = 
     the document's language as the prior (see `_detect_block`).
     `checkpoint`, called between blocks, may raise to stop a long document.
     """
-    cheap = [_cheap_evidence(block.text) for block in document.blocks]
+    checkpoint = checkpoint or (lambda: None)
+    cheap = []
+    for block in document.blocks:
+        checkpoint()
+        cheap.append(_cheap_evidence(block.text))
     text = "\n\n".join(block.text for block in document.blocks)
     doc = _judged(_evidence(text, _joined_evidence(cheap)))
     document.language = doc.language
     document.language_confidence = doc.confidence
     for block, evidence in zip(document.blocks, cheap):
-        if checkpoint is not None:
-            checkpoint()
+        checkpoint()
         found = _detect_block(block.text, doc, evidence)
         block.language = found.language
         block.language_confidence = found.confidence

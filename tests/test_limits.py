@@ -12,6 +12,8 @@ import io
 import json
 import os
 import re
+import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -30,6 +32,7 @@ from bitext.limits import (
     read_file,
     read_zip_member,
 )
+from bitext.outputs import TEMP_PREFIX
 
 from .conftest import ROOT
 
@@ -247,7 +250,10 @@ CASES = {
     "bomb.docx": (_bomb, r"size of member word/document.xml is 45\d MB.*--max-member-mb"),
     "liar.docx": (_liar, r"word/document.xml is damaged or its header gives a false size"),
     "huge.txt": (_huge_txt, r"the file is 300 MB, over the limit of 64 MB.*--max-file-mb"),
-    "line.txt": (_one_line, r"is [\d,]+ characters, over the limit of 4,000,000 .*--max-article-chars"),
+    "line.txt": (
+        _one_line,
+        r"is [\d,]+ characters, over the limit of 4,000,000 .*--max-article-chars",
+    ),
     "laughs.docx": (lambda p: _docx_with_xml(p, _billion_laughs), r"declares a document type"),
     "entity.docx": (lambda p: _docx_with_xml(p, _external_entity), r"declares a document type"),
 }
@@ -346,3 +352,92 @@ def test_a_hostile_file_fails_alone_quickly_and_in_little_memory(tmp_path, insta
     assert sorted(p.name for p in out.iterdir()) == ["good.tsv"]
     assert seconds < MAX_SECONDS
     assert 0 < process.peak < MAX_RSS
+
+
+# --- stop means stop ------------------------------------------------------------------
+
+
+def _legal_article(path: Path, size: int) -> Path:
+    """`size` bytes of real text in paragraphs: legal under raised limits, long to analyse."""
+    lines = [line for line in NTREX.read_text(encoding="utf-8").splitlines() if line.strip()]
+    paragraphs = [" ".join(lines[i : i + 4]) for i in range(0, len(lines), 4)]
+    text = "\n\n".join(paragraphs) + "\n\n"
+    data = (text * (size // len(text.encode()) + 1)).encode()[:size]
+    path.write_bytes(data[: data.rfind(b"\n\n") + 1])
+    return path
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_while_reading_ends_the_run_within_seconds(
+    tmp_path, installed_models, signum, code
+):
+    """The 300 MB file is refused; a 10 MB article (legal under raised limits) takes
+    tens of seconds to detect and split. A signal 3 s in lands inside that work: the
+    run must end within 5 s with 130/143 and leave no temporary file."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.txt").write_text(GOOD, encoding="utf-8")
+    _huge_txt(src / "huge.txt")
+    _legal_article(src / "legal.txt", 10 * MB)
+    out = tmp_path / "out"
+    args = _translate_args(src, out, installed_models, "--max-article-chars", "100000000")
+    process = _Process(args, tmp_path)
+    rc, seconds, after_signal = process.wait(timeout=120, signal_after=3.0, signum=signum)
+    stdout, stderr = process.output
+    print(
+        f"{signum.name} at 3 s: exit {rc}, {after_signal:.2f} s later, {process.peak / MB:.0f} MB"
+    )
+    assert rc == code, stderr
+    assert after_signal is not None and after_signal < 5.0
+    assert not [p.name for p in out.glob(f"{TEMP_PREFIX}*")] if out.exists() else True
+    if stdout.strip():  # stopped at a checkpoint: the summary says what is not done
+        summary = json.loads(stdout)
+        assert summary["interrupted"] is True
+        assert summary["done"] == 0 and summary["not_done"] >= 1
+    assert "Traceback" not in stderr
+
+
+_STUCK = """
+import sys
+from bitext.interrupts import cancellable, run_interruptible
+
+def work(stop):
+    with cancellable():
+        with open(sys.argv[1], "rb") as pipe:  # no writer ever comes: blocked in open()
+            return pipe.read()
+
+run_interruptible(work)
+"""
+
+
+def test_a_run_stuck_reading_ends_on_the_first_signal(tmp_path):
+    """Work blocked in a system call inside `cancellable()` cannot reach a checkpoint:
+    the first SIGTERM ends the process within the grace period, with 143."""
+    fifo = tmp_path / "stalled"
+    os.mkfifo(fifo)
+    start = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-c", _STUCK, str(fifo)], cwd=ROOT)
+    time.sleep(1.0)
+    assert proc.poll() is None  # stuck, as it should be
+    proc.send_signal(signal.SIGTERM)
+    sent = time.monotonic()
+    assert proc.wait(timeout=10) == 143
+    assert time.monotonic() - sent < 5.0, time.monotonic() - start
+
+
+@pytest.mark.skipif(shutil.which("timeout") is None, reason="needs the timeout program")
+def test_timeout_on_a_folder_with_a_pipe_ends_by_itself(tmp_path, installed_models):
+    """A FIFO named like an article used to block `open` forever; it now fails alone."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.txt").write_text(GOOD, encoding="utf-8")
+    os.mkfifo(src / "stalled.txt")
+    out = tmp_path / "out"
+    command = ["timeout", "60", sys.executable, "-m", "bitext"]
+    command += _translate_args(src, out, installed_models)
+    env = dict(os.environ, BITEXT_CACHE_DIR=str(tmp_path / "cache"))
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=90)
+    assert done.returncode == 1, done.stderr
+    results = {Path(r["path"]).name: r for r in json.loads(done.stdout)["results"]}
+    assert results["good.txt"]["status"] == "done"
+    assert "not a regular file" in results["stalled.txt"]["reason"]
