@@ -441,3 +441,42 @@ def test_timeout_on_a_folder_with_a_pipe_ends_by_itself(tmp_path, installed_mode
     results = {Path(r["path"]).name: r for r in json.loads(done.stdout)["results"]}
     assert results["good.txt"]["status"] == "done"
     assert "not a regular file" in results["stalled.txt"]["reason"]
+
+
+# --- the same limits in `bitext detect` and `bitext align` ----------------------------
+
+
+def test_detect_applies_the_limits_and_goes_on(tmp_path):
+    (tmp_path / "good.txt").write_text(GOOD, encoding="utf-8")
+    _huge_txt(tmp_path / "huge.txt")
+    (tmp_path / "long.txt").write_text("Ord og ord. " * 1000, encoding="utf-8")
+    command = [sys.executable, "-m", "bitext", "detect", "--json", str(tmp_path)]
+    done = subprocess.run(
+        [*command, "--max-article-chars", "5000"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1, done.stderr
+    lines = {Path(r["path"]).name: r for r in map(json.loads, done.stdout.splitlines())}
+    assert lines["good.txt"]["language"] == "nb"
+    assert "--max-file-mb" in lines["huge.txt"]["error"]
+    assert "--max-article-chars" in lines["long.txt"]["error"]
+
+
+def test_align_applies_the_limits_to_each_pair(tmp_path):
+    from bitext.align_pipeline import AlignOptions, align_paths
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.txt").write_text(GOOD, encoding="utf-8")
+    (src / "good.en.txt").write_text(
+        "The government presented the budget today.\n\nMost parties welcomed it.\n",
+        encoding="utf-8",
+    )
+    _bomb(src / "bomb.docx")
+    (src / "bomb.en.txt").write_text("A translation.\n", encoding="utf-8")
+    options = AlignOptions(output_dir=tmp_path / "out", formats=["tsv"], source_lang="nb")
+    options.target_lang = "en"
+    summary = align_paths(src, None, options)
+    status = {Path(r.path).name: (r.status, r.reason) for r in summary.results}
+    assert status["good.txt"][0] == "done"
+    assert status["bomb.docx"][0] == "failed"
+    assert "--max-member-mb" in status["bomb.docx"][1]
