@@ -247,7 +247,7 @@ def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory, run: _Run
         return prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
     # The limits are part of the key: a document analysed under raised limits
     # is not taken from the cache by a run with lower ones.
-    key = f"{digest}|{forced_lang or 'auto'}|{_analysis_version()}|{_limits_key(limits)}"
+    key = f"{digest}|{forced_lang or 'auto'}|{_analysis_version()}|{limits!r}"
     cached = memory.get_document(key)
     if cached is not None:
         data = json.loads(cached)
@@ -266,10 +266,6 @@ def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory, run: _Run
     # ASCII JSON: a file name undecodable as UTF-8 holds surrogates SQLite refuses.
     memory.put_document(key, json.dumps(data))
     return document
-
-
-def _limits_key(limits: Limits) -> str:
-    return ",".join(f"{v:g}" for v in vars(limits).values())
 
 
 def _goes_through_model(document: Document, block: Block, source: str) -> bool:
