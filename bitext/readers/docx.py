@@ -55,8 +55,8 @@ def _refuse_doctype(path: Path, name: str, head: bytes) -> None:
     marker = "<!DOCTYPE" if isinstance(text, str) else b"<!DOCTYPE"
     if marker in text:
         raise ReadError(
-            f"{path}: {name} declares a document type (entity declarations); "
-            "Word never writes one, so the file is refused"
+            f"{path}: {name} declares a document type (<!DOCTYPE>), which Word never "
+            "writes and entity tricks need; the file is refused"
         )
 
 
