@@ -13,8 +13,10 @@ and the readers can raise it without importing each other.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -120,6 +122,49 @@ def _open_no_block(name: str, flags: int) -> int:
     if hasattr(os, "set_blocking"):
         os.set_blocking(fd, True)
     return fd
+
+
+#: Members of one archive. A .docx has a few dozen, an EPUB a few hundred;
+#: each costs memory when the central directory is read, so a file of a
+#: million empty members is refused before it is.
+MAX_MEMBERS = 10_000
+_END_OF_DIRECTORY = b"PK\x05\x06"
+_ZIP64_END_OF_DIRECTORY = b"PK\x06\x06"
+
+
+def open_archive(data: bytes, path: str | os.PathLike[str], limits: Limits) -> zipfile.ZipFile:
+    """A zip archive held in `data`, once its members are judged by `check_archive`.
+
+    The member count is read from the end-of-directory record before
+    `zipfile` builds an object per member. Raises zipfile.BadZipFile for
+    data that is not a zip archive.
+    """
+    count = _member_count(data)
+    if count > MAX_MEMBERS:
+        raise ReadError(
+            f"{path}: the archive has {count:,} members, over the {MAX_MEMBERS:,} "
+            "any document needs; refused as a zip bomb"
+        )
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    try:
+        check_archive(zf, path, limits)
+    except BaseException:
+        zf.close()
+        raise
+    return zf
+
+
+def _member_count(data: bytes) -> int:
+    """Members an archive declares (0 when no end record is found: zipfile says why)."""
+    end = data.rfind(_END_OF_DIRECTORY, max(0, len(data) - 22 - 0xFFFF))
+    if end < 0 or end + 22 > len(data):
+        return 0
+    count = struct.unpack_from("<H", data, end + 10)[0]
+    if count == 0xFFFF:  # Zip64: the count is in the Zip64 end record
+        start = data.rfind(_ZIP64_END_OF_DIRECTORY, max(0, end - 0xFFFF), end)
+        if start >= 0 and start + 40 <= len(data):
+            count = struct.unpack_from("<Q", data, start + 32)[0]
+    return count
 
 
 def check_archive(zf: zipfile.ZipFile, path: str | os.PathLike[str], limits: Limits) -> None:

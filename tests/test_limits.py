@@ -497,3 +497,15 @@ def test_align_applies_the_limits_to_each_pair(tmp_path):
     assert status["good.txt"][0] == "done"
     assert status["bomb.docx"][0] == "failed"
     assert "--max-member-mb" in status["bomb.docx"][1]
+
+
+def test_an_archive_of_too_many_members_is_refused_before_zipfile_reads_them(monkeypatch):
+    import bitext.limits
+    from bitext.limits import open_archive
+
+    archive = _zip({f"part{i}.xml": b"<a/>" for i in range(6)})
+    with open_archive(archive, "six.docx", Limits()) as zf:
+        assert len(zf.infolist()) == 6
+    monkeypatch.setattr(bitext.limits, "MAX_MEMBERS", 5)
+    with pytest.raises(ReadError, match="has 6 members, over the 5"):
+        open_archive(archive, "six.docx", Limits())

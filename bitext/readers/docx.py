@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 from bitext.documents import Document
-from bitext.limits import Limits, check_members, read_file
+from bitext.limits import Limits, check_members, open_archive, read_file
 from bitext.readers.base import ReadError, clean_block, mark_headings, normalise, parse_article
 
 
@@ -35,7 +35,7 @@ def _checked_package(path: Path, limits: Limits) -> io.BytesIO:
     """The file's bytes, once every member is known to be within the limits."""
     data = read_file(path, limits)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        with open_archive(data, path, limits) as zf:
             check_members(zf, path, limits)
             for info in zf.infolist():
                 if info.filename.endswith((".xml", ".rels")) and not info.is_dir():
