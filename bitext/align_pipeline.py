@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bitext.documents import BilingualDocument, BilingualRow, Document
+from bitext.limits import Limits
 
 #: A translation named after its source with a language code: `article.en.txt`.
 _TRANSLATION_NAME = re.compile(r"^(?P<base>.+)\.(?P<lang>[a-z]{2,3}(?:[-_][A-Za-z]{2})?)$")
@@ -33,6 +34,10 @@ _TRANSLATION_NAME = re.compile(r"^(?P<base>.+)\.(?P<lang>[a-z]{2,3}(?:[-_][A-Za-
 
 class AlignRequestError(Exception):
     """The request cannot work at all (exit code 2): nothing was written."""
+
+
+class _Stopped(BaseException):
+    """A stop request met while a pair was being read (no `except Exception` takes it)."""
 
 
 @dataclass
@@ -54,6 +59,8 @@ class AlignOptions:
     #: Redo pairs whose exports all exist (by default they are skipped, so a
     #: stopped run resumes where it was).
     overwrite: bool = False
+    #: Bounds on what one input may hold (bitext.limits); a pair over them fails alone.
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass
@@ -456,6 +463,11 @@ def align_paths(
     stems = output_stems([p.source for p in pairs])
     summary = AlignSummary()
     written_any = False
+
+    def checkpoint() -> None:
+        if stop is not None and stop.is_set():
+            raise _Stopped()
+
     for handled, pair in enumerate(pairs):
         if progress is not None:
             progress(handled, len(pairs))
@@ -485,9 +497,10 @@ def align_paths(
             continue
         forced_src = None if options.source_lang == "auto" else options.source_lang
         forced_tgt = None if options.target_lang == "auto" else options.target_lang
+
         try:
-            src_doc = prepare_document(pair.source, stem, forced_src)
-            tgt_doc = prepare_document(pair.target, stem, forced_tgt)
+            src_doc = prepare_document(pair.source, stem, forced_src, options.limits, checkpoint)
+            tgt_doc = prepare_document(pair.target, stem, forced_tgt, options.limits, checkpoint)
             result.warnings = src_doc.warnings + tgt_doc.warnings
             result.source_sentences = sum(len(b.sentences) for b in src_doc.blocks)
             result.target_sentences = sum(len(b.sentences) for b in tgt_doc.blocks)
@@ -504,6 +517,9 @@ def align_paths(
             tgt_lang = _language(tgt_doc, options.target_lang, "translation", "--to")
         except Exception as exc:  # one bad file never stops the others
             result.reason = str(exc) or exc.__class__.__name__
+            continue
+        except _Stopped:
+            result.status, result.reason = "interrupted", "not done: the run was stopped"
             continue
         result.source_lang, result.target_lang = src_lang, tgt_lang
         translator = None

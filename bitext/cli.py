@@ -15,6 +15,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from bitext.limits import MB, Limits
+
 app = typer.Typer(
     help="Offline Norwegian-to-English translation with side-by-side exports.\n\n"
     "Example: bitext translate seeds/ -o exports/",
@@ -66,6 +68,73 @@ Overwrite = Annotated[
         help="Redo what was already exported, or skip it and say so (a stopped run resumes).",
     ),
 ]
+
+
+# Limits on each input (bitext.limits): shared by translate, align and detect.
+_LIMITS_PANEL = "Limits on each input (a file over one fails alone)"
+MaxFileMB = Annotated[
+    float,
+    typer.Option(
+        "--max-file-mb", help="Size of one input file, in MB.", min=0, rich_help_panel=_LIMITS_PANEL
+    ),
+]
+MaxMemberMB = Annotated[
+    float,
+    typer.Option(
+        "--max-member-mb",
+        help="Unpacked size of one member of a .docx (zip), in MB.",
+        min=0,
+        rich_help_panel=_LIMITS_PANEL,
+    ),
+]
+MaxUnpackedMB = Annotated[
+    float,
+    typer.Option(
+        "--max-unpacked-mb",
+        help="Unpacked size of all members of a .docx together, in MB.",
+        min=0,
+        rich_help_panel=_LIMITS_PANEL,
+    ),
+]
+MaxCompressionRatio = Annotated[
+    float,
+    typer.Option(
+        "--max-compression-ratio",
+        help="Unpacked to packed size of a .docx member over 1 MB, and of the whole file.",
+        min=1,
+        rich_help_panel=_LIMITS_PANEL,
+    ),
+]
+MaxArticleChars = Annotated[
+    int,
+    typer.Option(
+        "--max-article-chars",
+        help="Characters of text in one article.",
+        min=1,
+        rich_help_panel=_LIMITS_PANEL,
+    ),
+]
+MaxBlockChars = Annotated[
+    int,
+    typer.Option(
+        "--max-block-chars",
+        help="Characters in one block (paragraph).",
+        min=1,
+        rich_help_panel=_LIMITS_PANEL,
+    ),
+]
+
+
+def _limits(file_mb, member_mb, unpacked_mb, ratio, article_chars, block_chars):
+    """The Limits the options give (megabytes are decimal, as in the messages)."""
+    return Limits(
+        max_file_bytes=int(file_mb * MB),
+        max_member_bytes=int(member_mb * MB),
+        max_unpacked_bytes=int(unpacked_mb * MB),
+        max_compression_ratio=ratio,
+        max_article_chars=article_chars,
+        max_block_chars=block_chars,
+    )
 
 
 def _err(message: str) -> None:
@@ -200,6 +269,12 @@ def translate(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the run summary as JSON on stdout.")
     ] = False,
+    max_file_mb: MaxFileMB = Limits.max_file_bytes // MB,
+    max_member_mb: MaxMemberMB = Limits.max_member_bytes // MB,
+    max_unpacked_mb: MaxUnpackedMB = Limits.max_unpacked_bytes // MB,
+    max_compression_ratio: MaxCompressionRatio = Limits.max_compression_ratio,
+    max_article_chars: MaxArticleChars = Limits.max_article_chars,
+    max_block_chars: MaxBlockChars = Limits.max_block_chars,
 ) -> None:
     """Translate articles and write side-by-side exports.
 
@@ -239,6 +314,14 @@ def translate(
         glossaries=list(glossary or []),
         default_glossary=not no_default_glossary,
         cache=not no_cache,
+        limits=_limits(
+            max_file_mb,
+            max_member_mb,
+            max_unpacked_mb,
+            max_compression_ratio,
+            max_article_chars,
+            max_block_chars,
+        ),
     )
     bar = _ProgressBar()
     downloaded: set[tuple[str, str]] = set()
@@ -818,6 +901,12 @@ def detect(
     blocks: Annotated[
         bool, typer.Option("--blocks", help="Also give every block's language and confidence.")
     ] = False,
+    max_file_mb: MaxFileMB = Limits.max_file_bytes // MB,
+    max_member_mb: MaxMemberMB = Limits.max_member_bytes // MB,
+    max_unpacked_mb: MaxUnpackedMB = Limits.max_unpacked_bytes // MB,
+    max_compression_ratio: MaxCompressionRatio = Limits.max_compression_ratio,
+    max_article_chars: MaxArticleChars = Limits.max_article_chars,
+    max_block_chars: MaxBlockChars = Limits.max_block_chars,
 ) -> None:
     """Detect the language of each article and how its blocks split by language.
 
@@ -825,14 +914,25 @@ def detect(
 
     Example: bitext detect seeds/ --json --blocks
     """
+    from bitext.interrupts import exit_on_signals
+
+    exit_on_signals()  # nothing is written: a signal ends the listing at once
     from bitext.detection import detection_report
     from bitext.readers import find_articles, read_document
 
+    limits = _limits(
+        max_file_mb,
+        max_member_mb,
+        max_unpacked_mb,
+        max_compression_ratio,
+        max_article_chars,
+        max_block_chars,
+    )
     failed = False
     try:
         for path in find_articles(paths or [Path("seeds")]):
             try:
-                report = detection_report(read_document(path), with_blocks=blocks)
+                report = detection_report(read_document(path, limits=limits), with_blocks=blocks)
             except Exception as exc:  # one bad file never stops the listing
                 failed = True
                 _err(f"failed: {path}: {exc}")
@@ -900,6 +1000,12 @@ def align(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the run summary as JSON on stdout.")
     ] = False,
+    max_file_mb: MaxFileMB = Limits.max_file_bytes // MB,
+    max_member_mb: MaxMemberMB = Limits.max_member_bytes // MB,
+    max_unpacked_mb: MaxUnpackedMB = Limits.max_unpacked_bytes // MB,
+    max_compression_ratio: MaxCompressionRatio = Limits.max_compression_ratio,
+    max_article_chars: MaxArticleChars = Limits.max_article_chars,
+    max_block_chars: MaxBlockChars = Limits.max_block_chars,
 ) -> None:
     """Align an article with its existing translation, sentence by sentence.
 
@@ -926,6 +1032,14 @@ def align(
         models_dir=models_dir,
         granularity=granularity,
         overwrite=overwrite,
+        limits=_limits(
+            max_file_mb,
+            max_member_mb,
+            max_unpacked_mb,
+            max_compression_ratio,
+            max_article_chars,
+            max_block_chars,
+        ),
     )
     bar = _ProgressBar("aligning", "pairs")
     try:

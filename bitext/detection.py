@@ -35,6 +35,7 @@ import functools
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bitext.documents import Document
@@ -594,18 +595,24 @@ def _doc_words_absent(ev: _Evidence, doc_lang: str, other: str, short: bool) -> 
     return other_common is not None and _coverage(ev.words, other_common) >= 2 * doc_share
 
 
-def detect_document(document: Document) -> Document:
+def detect_document(document: Document, checkpoint: Callable[[], None] | None = None) -> Document:
     """Set the language of the document and of each block, in place.
 
     The document is judged on all its text; each block is then judged with
     the document's language as the prior (see `_detect_block`).
+    `checkpoint`, called between blocks, may raise to stop a long document.
     """
-    cheap = [_cheap_evidence(block.text) for block in document.blocks]
+    checkpoint = checkpoint or (lambda: None)
+    cheap = []
+    for block in document.blocks:
+        checkpoint()
+        cheap.append(_cheap_evidence(block.text))
     text = "\n\n".join(block.text for block in document.blocks)
     doc = _judged(_evidence(text, _joined_evidence(cheap)))
     document.language = doc.language
     document.language_confidence = doc.confidence
     for block, evidence in zip(document.blocks, cheap):
+        checkpoint()
         found = _detect_block(block.text, doc, evidence)
         block.language = found.language
         block.language_confidence = found.confidence

@@ -7,6 +7,13 @@ batches and documents: the batch in flight finishes, every complete document
 is written, the rest is left for the next run. A second signal removes the
 temporaries being written and ends the process at once; since every output
 is renamed into place whole, no partial file can remain.
+
+Reading, detecting and splitting a document is different: nothing is being
+written then, and the work may be stuck (a stalled network file, one long
+call into C). It runs inside `cancellable()`; when the first signal finds
+the work still inside such a section `GRACE_S` seconds later, the process
+ends at once, as on a second signal. So a run stops within seconds at any
+stage, and `timeout 60 bitext translate ...` ends by itself.
 """
 
 from __future__ import annotations
@@ -15,7 +22,9 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from bitext.outputs import abort_writes
@@ -24,6 +33,31 @@ T = TypeVar("T")
 
 #: Signals handled, and the exit code of a run they stopped (128 + number).
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+#: Seconds a stopped run waits for a document being read to reach a checkpoint.
+GRACE_S = 2.0
+
+#: Set while the work is inside `cancellable()` (module state: the signal
+#: handling in the main thread has to see what the worker thread is doing).
+_CANCELLABLE = threading.Event()
+
+
+@contextmanager
+def cancellable() -> Iterator[None]:
+    """Mark work that a stop may end at once: reading, detecting, splitting one document.
+
+    Nothing may be written inside (outputs, the translation memory), so
+    ending the process there loses only the document in hand.
+    """
+    if threading.current_thread() is threading.main_thread():
+        yield  # no worker: the signal handlers themselves interrupt the main thread
+        return
+    _CANCELLABLE.set()
+    try:
+        yield
+    finally:
+        _CANCELLABLE.clear()
 
 
 def exit_code(signum: int) -> int:
@@ -62,6 +96,7 @@ def run_interruptible(
         return work(stop), None
     received: list[int] = []
     box: dict[str, object] = {}
+    first_at: list[float] = []
 
     def target() -> None:
         try:
@@ -69,13 +104,7 @@ def run_interruptible(
         except BaseException as exc:  # handed to the main thread below
             box["error"] = exc
 
-    def handler(signum: int, frame) -> None:
-        received.append(signum)
-        if len(received) == 1:
-            stop.set()
-            if on_first:
-                on_first(signum)
-            return
+    def stop_now(signum: int) -> None:
         abort_writes()
         if on_hard_stop:
             on_hard_stop(signum)
@@ -83,12 +112,29 @@ def run_interruptible(
         sys.stderr.flush()
         os._exit(exit_code(signum))
 
+    def handler(signum: int, frame) -> None:
+        received.append(signum)
+        if len(received) == 1:
+            first_at.append(time.monotonic())
+            stop.set()
+            if on_first:
+                on_first(signum)
+            return
+        stop_now(signum)
+
     previous = {s: signal.signal(s, handler) for s in SIGNALS}
     worker = threading.Thread(target=target, name="bitext-run", daemon=True)
     try:
         worker.start()
         while worker.is_alive():
             worker.join(0.2)
+            if (
+                first_at
+                and _CANCELLABLE.is_set()
+                and time.monotonic() - first_at[0] >= GRACE_S
+                and worker.is_alive()
+            ):
+                stop_now(received[0])  # stuck reading a document: nothing to finish
     finally:
         for s, old in previous.items():
             signal.signal(s, old)

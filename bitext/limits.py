@@ -13,9 +13,12 @@ and the readers can raise it without importing each other.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,6 +124,49 @@ def _open_no_block(name: str, flags: int) -> int:
     return fd
 
 
+#: Members of one archive. A .docx has a few dozen, an EPUB a few hundred;
+#: each costs memory when the central directory is read, so a file of a
+#: million empty members is refused before it is.
+MAX_MEMBERS = 10_000
+_END_OF_DIRECTORY = b"PK\x05\x06"
+_ZIP64_END_OF_DIRECTORY = b"PK\x06\x06"
+
+
+def open_archive(data: bytes, path: str | os.PathLike[str], limits: Limits) -> zipfile.ZipFile:
+    """A zip archive held in `data`, once its members are judged by `check_archive`.
+
+    The member count is read from the end-of-directory record before
+    `zipfile` builds an object per member. Raises zipfile.BadZipFile for
+    data that is not a zip archive.
+    """
+    count = _member_count(data)
+    if count > MAX_MEMBERS:
+        raise ReadError(
+            f"{path}: the archive has {count:,} members, over the {MAX_MEMBERS:,} "
+            "any document needs; refused as a zip bomb"
+        )
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    try:
+        check_archive(zf, path, limits)
+    except BaseException:
+        zf.close()
+        raise
+    return zf
+
+
+def _member_count(data: bytes) -> int:
+    """Members an archive declares (0 when no end record is found: zipfile says why)."""
+    end = data.rfind(_END_OF_DIRECTORY, max(0, len(data) - 22 - 0xFFFF))
+    if end < 0 or end + 22 > len(data):
+        return 0
+    count = struct.unpack_from("<H", data, end + 10)[0]
+    if count == 0xFFFF:  # Zip64: the count is in the Zip64 end record
+        start = data.rfind(_ZIP64_END_OF_DIRECTORY, max(0, end - 0xFFFF), end)
+        if start >= 0 and start + 40 <= len(data):
+            count = struct.unpack_from("<Q", data, start + 32)[0]
+    return count
+
+
 def check_archive(zf: zipfile.ZipFile, path: str | os.PathLike[str], limits: Limits) -> None:
     """Judge every member of an archive from its central directory, before inflating.
 
@@ -136,7 +182,7 @@ def check_archive(zf: zipfile.ZipFile, path: str | os.PathLike[str], limits: Lim
     if total > limits.max_unpacked_bytes:
         raise _exceeded(
             path,
-            "the unpacked archive",
+            "the unpacked size of all members",
             _mb(total),
             f"{_mb(limits.max_unpacked_bytes)} for all members together",
             "max_unpacked_bytes",
@@ -148,7 +194,7 @@ def _check_member(path, name: str, size: int, packed: int, limits: Limits) -> No
     if size > limits.max_member_bytes:
         raise _exceeded(
             path,
-            f"member {name} unpacked",
+            f"the unpacked size of member {name}",
             _mb(size),
             f"{_mb(limits.max_member_bytes)} for one archive member",
             "max_member_bytes",
@@ -175,35 +221,47 @@ def read_zip_member(zf: zipfile.ZipFile, name: str, limits: Limits) -> bytes:
     its size stops at the limit (or at its declared size, with a CRC error)
     instead of filling memory.
     """
-    path = zf.filename or "archive"
-    info = zf.getinfo(name)
+    chunks: list[bytes] = []
+    _inflate(zf, zf.getinfo(name), limits, chunks.append)
+    return b"".join(chunks)
+
+
+def check_members(zf: zipfile.ZipFile, path: str | os.PathLike[str], limits: Limits) -> None:
+    """`check_archive`, then inflate every member as `read_zip_member` would, keeping nothing.
+
+    For a library (python-docx) that reads the archive itself: once this
+    passes, every member is known to unpack to its declared size, within
+    the limits, with a good CRC, and the library cannot be made to inflate
+    more than that (zipfile stops at the declared size).
+    """
+    check_archive(zf, path, limits)
+    for info in zf.infolist():
+        if not info.is_dir():
+            _inflate(zf, info, limits, lambda chunk: None, path)
+
+
+def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, sink, path=None) -> None:
+    path = path or zf.filename or "archive"
+    name = info.filename
     _check_member(path, name, info.file_size, info.compress_size, limits)
-    chunks = []
     size = 0
     try:
         with zf.open(info) as member:
             while chunk := member.read(CHUNK):
                 size += len(chunk)
-                if size > limits.max_member_bytes:
-                    raise _exceeded(
-                        path,
-                        f"member {name} unpacked",
-                        f"over {_mb(limits.max_member_bytes)}",
-                        f"{_mb(limits.max_member_bytes)} for one archive member",
-                        "max_member_bytes",
-                    )
                 _check_member(path, name, size, info.compress_size, limits)
-                chunks.append(chunk)
-    except zipfile.BadZipFile as exc:
+                sink(chunk)
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
         raise ReadError(
             f"{path}: member {name} is damaged or its header gives a false size ({exc})"
         ) from exc
+    except (NotImplementedError, RuntimeError) as exc:  # unknown method, encrypted
+        raise ReadError(f"{path}: member {name} cannot be unpacked ({exc})") from exc
     if size != info.file_size:
         raise ReadError(
             f"{path}: member {name} unpacks to {size} bytes, not the {info.file_size} "
             "its header gives"
         )
-    return b"".join(chunks)
 
 
 def check_text(

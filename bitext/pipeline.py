@@ -21,6 +21,7 @@ from bitext.checks import apply_checks, count_flags
 from bitext.documents import BilingualDocument, Block, BlockKind, Document
 from bitext.engine import DecodeOptions, Translator
 from bitext.exporters import get_exporter, write_combined
+from bitext.limits import Limits
 from bitext.models import InstalledPackage, find_package, missing_model_message, models_dir
 from bitext.outputs import (
     OutputError,
@@ -77,6 +78,8 @@ class TranslateOptions:
     cache_path: Path | None = None
     #: Documents read, translated and exported together (memory stays flat).
     chunk_documents: int = 200
+    #: Bounds on what one input may hold (bitext.limits); a file over them fails alone.
+    limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
         # Python callers may pass plain strings for paths.
@@ -169,18 +172,34 @@ def model_language(code: str | None) -> str | None:
     return code
 
 
-def prepare_document(path: Path, doc_id: str, forced_lang: str | None) -> Document:
-    """Read, detect and segment one file."""
+def prepare_document(
+    path: Path,
+    doc_id: str,
+    forced_lang: str | None,
+    limits: Limits | None = None,
+    checkpoint: Callable[[], None] | None = None,
+) -> Document:
+    """Read, detect and segment one file, within `limits` (the defaults when None).
+
+    `checkpoint` is called between blocks, so a stop request ends a long
+    document's analysis within a fraction of a second (it raises to stop).
+    """
     from bitext.detection import detect_document
+    from bitext.interrupts import cancellable
     from bitext.readers import read_document
     from bitext.segmentation import split_sentences
 
-    document = read_document(path, doc_id=doc_id)
-    detect_document(document)
-    if forced_lang:
-        document.language = forced_lang
-    for block in document.blocks:
-        block.sentences = split_sentences(block.text, block.language or document.language or "nb")
+    checkpoint = checkpoint or (lambda: None)
+    with cancellable():
+        document = read_document(path, doc_id=doc_id, limits=limits)
+        checkpoint()
+        detect_document(document, checkpoint=checkpoint)
+        if forced_lang:
+            document.language = forced_lang
+        for block in document.blocks:
+            checkpoint()
+            language = block.language or document.language or "nb"
+            block.sentences = split_sentences(block.text, language)
     return document
 
 
@@ -204,24 +223,31 @@ def _analysis_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory) -> Document:
+def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory, run: _Run) -> Document:
     """`prepare_document`, through the memory's analysis cache when there is one.
 
     Detection costs more than exporting, so a warm re-run would pay for it
     on every file; the key is the file's bytes, the forced language and the
     analysing code, so an edited file or a changed detector is analysed anew.
     """
+    from bitext.interrupts import cancellable
+    from bitext.limits import read_file
+
+    limits = run.options.limits
     if memory is None:
-        return prepare_document(path, doc_id, forced_lang)
+        return prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
     import dataclasses
     import hashlib
     import json
 
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        with cancellable():  # the same bounded read as the readers': refused from its size
+            digest = hashlib.sha256(read_file(path, limits)).hexdigest()
     except OSError:  # the reader names the file and the reason
-        return prepare_document(path, doc_id, forced_lang)
-    key = f"{digest}|{forced_lang or 'auto'}|{_analysis_version()}"
+        return prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
+    # The limits are part of the key: a document analysed under raised limits
+    # is not taken from the cache by a run with lower ones.
+    key = f"{digest}|{forced_lang or 'auto'}|{_analysis_version()}|{limits!r}"
     cached = memory.get_document(key)
     if cached is not None:
         data = json.loads(cached)
@@ -233,7 +259,7 @@ def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory) -> Docume
             f"{path}: {w[len(first):]}" if w.startswith(first) else w for w in data["warnings"]
         ]
         return Document(**{**data, "id": doc_id, "path": str(path), "blocks": blocks})
-    document = prepare_document(path, doc_id, forced_lang)
+    document = prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
     data = dataclasses.asdict(document)
     for block in data["blocks"]:
         block["kind"] = block["kind"].value
@@ -373,7 +399,7 @@ def translate_paths(
                 result.files = [str(p) for p in outputs]
                 continue
             try:
-                document = _prepare(path, stem, forced, run.memory)
+                document = _prepare(path, stem, forced, run.memory, run)
             except Exception as exc:  # one bad file never stops the batch
                 result.reason = _reason(exc)
                 continue

@@ -276,10 +276,10 @@ def test_a_detection_error_fails_only_that_document(tmp_path, installed_models, 
 
     real = bitext.detection.detect_document
 
-    def detect(document):
+    def detect(document, **options):
         if "GIFT" in document.blocks[0].text:
             raise ValueError("detector crashed")
-        return real(document)
+        return real(document, **options)
 
     monkeypatch.setattr(bitext.detection, "detect_document", detect)
     src = _three(tmp_path / "in")

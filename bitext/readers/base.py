@@ -40,8 +40,12 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\ufffe\uffff"
 _INVISIBLE.update(
     dict.fromkeys((c for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if c not in (9, 10)), " ")
 )
+# Any of them: most text has none, and a search is much faster than `translate`.
+_ANY_INVISIBLE = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "]")
 # Line and paragraph separators and vertical tabs break lines like a newline.
 _LINE_BREAKS = re.compile("[\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85]")
+# Control characters that mark binary data (tab, newlines and form feed do not).
+_CONTROLS = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f]")
 #: Share of control characters above which a file is taken for binary data.
 _BINARY_SHARE = 0.05
 #: ... and at least this many of them (a stray escape is no reason to refuse).
@@ -61,14 +65,16 @@ class Reader(Protocol):
         ...
 
 
-def decode(data: bytes, path: Path) -> tuple[str, list[str]]:
+def decode(data: bytes, path: Path, limits: Limits | None = None) -> tuple[str, list[str]]:
     """Bytes to text; returns the text and warnings about the encoding.
 
     A byte-order mark decides (UTF-8, UTF-16, UTF-32); without one, UTF-8 is
     tried, then Windows-1252 and Latin-1 with a warning naming the encoding,
     since every byte string decodes as Latin-1 and a wrong guess must be seen.
-    Binary data (NUL bytes, many control characters) is refused.
+    Binary data (NUL bytes, many control characters) is refused, and so is
+    text over the article limit (before any other work on it).
     """
+    limits = limits or Limits()
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
@@ -77,19 +83,19 @@ def decode(data: bytes, path: Path) -> tuple[str, list[str]]:
                 if codec != "utf-8":
                     raise ReadError(f"{path}: invalid {codec.upper()} text ({exc.reason})") from exc
                 text, encoding = _legacy(data[len(bom) :])
-                return _check_text(text, path), [
+                return _check_text(text, path, limits), [
                     f"{path}: has a UTF-8 byte-order mark but is not valid UTF-8; "
                     f"decoded as {encoding}"
                 ]
-            return _check_text(text, path), []
+            return _check_text(text, path, limits), []
     if b"\x00" in data:
         raise ReadError(f"{path}: binary file (contains NUL bytes), not a text article")
     try:
-        return _check_text(data.decode("utf-8"), path), []
+        return _check_text(data.decode("utf-8"), path, limits), []
     except UnicodeDecodeError:
         pass
     text, encoding = _legacy(data)
-    return _check_text(text, path), [f"{path}: not valid UTF-8, decoded as {encoding}"]
+    return _check_text(text, path, limits), [f"{path}: not valid UTF-8, decoded as {encoding}"]
 
 
 _BOMS = (
@@ -108,11 +114,12 @@ def _legacy(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "Latin-1"
 
 
-def _check_text(text: str, path: Path) -> str:
-    """Refuse decoded text that is really binary data."""
+def _check_text(text: str, path: Path, limits: Limits) -> str:
+    """Refuse decoded text that is really binary data, or too long."""
     if "\x00" in text:
         raise ReadError(f"{path}: binary file (contains NUL characters), not a text article")
-    controls = sum(1 for ch in text if ch < " " and ch not in "\t\n\r\x0c") + text.count("\x7f")
+    check_text(text, path, limits)
+    controls = len(_CONTROLS.findall(text))
     if controls >= _BINARY_MIN and controls / len(text) > _BINARY_SHARE:
         raise ReadError(
             f"{path}: binary file ({controls} control characters in {len(text)}), "
@@ -122,9 +129,11 @@ def _check_text(text: str, path: Path) -> str:
 
 
 def normalise(text: str) -> str:
+    """Newlines as `\n`, invisible and control characters out, letters composed (NFC)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _LINE_BREAKS.sub("\n", text)
-    text = text.translate(_INVISIBLE)
+    if _ANY_INVISIBLE.search(text):
+        text = text.translate(_INVISIBLE)
     return unicodedata.normalize("NFC", text)
 
 

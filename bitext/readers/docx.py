@@ -1,11 +1,21 @@
-"""Word documents (`.docx`): paragraphs, headings and table cells, in order."""
+"""Word documents (`.docx`): paragraphs, headings and table cells, in order.
+
+The file is read within the limits and every zip member checked and
+inflated once within them (`bitext.limits.check_members`) before
+python-docx sees the bytes, so a zip bomb or a member with a false size is
+refused without being unpacked. XML parts with a document type declaration
+are refused too: Word never writes one, and it is where entity tricks live
+(python-docx's parser does not expand entities either).
+"""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 from bitext.documents import Document
-from bitext.limits import Limits
+from bitext.limits import Limits, check_members, open_archive, read_file
 from bitext.readers.base import ReadError, clean_block, mark_headings, normalise, parse_article
 
 
@@ -14,14 +24,43 @@ class DocxReader:
     suffixes = (".docx",)
 
     def read(self, path: Path, doc_id: str, limits: Limits) -> Document:
-        text, headings = _read_docx(path)
+        text, headings = _read_docx(path, _checked_package(path, limits))
         document = parse_article(text, doc_id, str(path), limits)
         if headings:
             mark_headings(document, headings)
         return document
 
 
-def _read_docx(path: Path) -> tuple[str, set[str]]:
+def _checked_package(path: Path, limits: Limits) -> io.BytesIO:
+    """The file's bytes, once every member is known to be within the limits."""
+    data = read_file(path, limits)
+    try:
+        with open_archive(data, path, limits) as zf:
+            check_members(zf, path, limits)
+            for info in zf.infolist():
+                if info.filename.endswith((".xml", ".rels")) and not info.is_dir():
+                    with zf.open(info) as member:
+                        _refuse_doctype(path, info.filename, member.read(_PROLOG))
+    except zipfile.BadZipFile as exc:
+        raise ReadError(f"{path}: not a readable .docx file (BadZipFile: {exc})") from exc
+    return io.BytesIO(data)
+
+
+#: Bytes of an XML part searched for a document type declaration.
+_PROLOG = 64 * 1024
+
+
+def _refuse_doctype(path: Path, name: str, head: bytes) -> None:
+    text = head.decode("utf-16", "ignore") if head.startswith((b"\xff\xfe", b"\xfe\xff")) else head
+    marker = "<!DOCTYPE" if isinstance(text, str) else b"<!DOCTYPE"
+    if marker in text:
+        raise ReadError(
+            f"{path}: {name} declares a document type (<!DOCTYPE>), which Word never "
+            "writes and entity tricks need; the file is refused"
+        )
+
+
+def _read_docx(path: Path, package: io.BytesIO) -> tuple[str, set[str]]:
     """Text of a .docx as blank-line separated blocks, and the heading texts.
 
     Paragraphs and headings in document order, then table cells row by row
@@ -32,7 +71,7 @@ def _read_docx(path: Path) -> tuple[str, set[str]]:
     from docx.table import Table
 
     try:
-        docx = DocxDocument(str(path))
+        docx = DocxDocument(package)
         paragraphs = []
         for item in docx.iter_inner_content():
             if isinstance(item, Table):

@@ -15,7 +15,7 @@ class TextReader:
 
     def read(self, path: Path, doc_id: str, limits: Limits) -> Document:
         """Bytes (refused from the file's size when too many), decoded, then parsed."""
-        text, warnings = decode(read_file(path, limits), path)
+        text, warnings = decode(read_file(path, limits), path, limits)
         document = parse_article(text, doc_id, str(path), limits)
         document.warnings.extend(warnings)
         return document
