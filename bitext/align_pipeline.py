@@ -352,11 +352,11 @@ def machine_translations(document: Document, translator, source_lang: str) -> li
     quote in a Norwegian article) are passed through as they are, as
     `translate` does.
     """
-    from bitext.pipeline import _goes_through_model
+    from bitext.pipeline import goes_through_model
 
     sentences, through = [], []
     for block in document.blocks:
-        goes = _goes_through_model(document, block, source_lang)
+        goes = goes_through_model(document, block, source_lang)
         for sentence in block.sentences:
             sentences.append(sentence)
             through.append(goes)

@@ -25,15 +25,19 @@ from pathlib import Path, PurePosixPath
 
 from bitext import __version__
 from bitext.models import (
+    PINNED,
     InstalledPackage,
     ModelError,
-    _version_key,
+    Pinned,
+    checkpoint,
     install_archive,
     install_archive_locked,
     install_folder,
     list_installed,
     models_dir,
+    pinned_sha256,
     store_lock,
+    version_key,
 )
 
 #: argostranslate's default index (its `ARGOS_PACKAGE_INDEX` setting).
@@ -47,29 +51,6 @@ DOWNLOADS_NAME = ".downloads"
 MAX_DOWNLOAD_BYTES = 2 * 1024**3
 _MAX_INDEX_BYTES = 16 * 1024**2
 _TRANSIENT_HTTP = {408, 425, 429, 500, 502, 503, 504}
-
-
-@dataclass(frozen=True)
-class Pinned:
-    """A package whose archive digest bitext knows in advance."""
-
-    sha256: str
-    url: str
-
-
-#: Known archive digests, by (code, package_version). A download or file of
-#: that code and version with another digest is refused.
-PINNED: dict[tuple[str, str], Pinned] = {
-    ("translate-nb_en", "1.9"): Pinned(
-        "ee2e3b3541abecb51566b095d3409d97c61b920c9e37956d211fb8b9e9e7d027",
-        "https://argos-net.com/v1/translate-nb_en-1_9.argosmodel",
-    ),
-}
-
-
-def pinned_sha256(code: str, version: str) -> str | None:
-    pinned = PINNED.get((code, version))
-    return pinned.sha256 if pinned else None
 
 
 class DownloadError(ModelError):
@@ -167,7 +148,7 @@ def parse_index(data: bytes | str, origin: str) -> list[IndexEntry]:
             )
         except KeyError:
             continue
-    return sorted(entries, key=lambda e: (e.from_code, e.to_code, _version_key(e.package_version)))
+    return sorted(entries, key=lambda e: (e.from_code, e.to_code, version_key(e.package_version)))
 
 
 def _request(url: str, headers: dict | None = None) -> urllib.request.Request:
@@ -290,7 +271,7 @@ def _code_for(wanted: str) -> str:
 def find_entry(entries: list[IndexEntry], wanted: str) -> IndexEntry | None:
     """The newest entry for a pair (`nb-en`) or a code (`translate-nb_en`)."""
     matches = [e for e in entries if wanted in (e.pair, e.code)]
-    return max(matches, key=lambda e: _version_key(e.package_version)) if matches else None
+    return max(matches, key=lambda e: version_key(e.package_version)) if matches else None
 
 
 def download(
@@ -309,8 +290,6 @@ def download(
     it. Connection errors, truncated bodies and HTTP 5xx/429 are retried
     `retries` times with exponential backoff.
     """
-    from bitext.models import checkpoint
-
     destination.parent.mkdir(parents=True, exist_ok=True)
     part = destination.with_name(destination.name + ".part")
     origin = destination.with_name(destination.name + ".url")

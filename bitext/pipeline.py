@@ -268,7 +268,7 @@ def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory, run: _Run
     return document
 
 
-def _goes_through_model(document: Document, block: Block, source: str) -> bool:
+def goes_through_model(document: Document, block: Block, source: str) -> bool:
     """A block is translated when it is in the document's source language.
 
     Blocks detected as another language (an English quote) keep their own
@@ -540,7 +540,7 @@ def _translate_chunk(
         needs: set[str] = set()
         own[i] = []
         for block in document.blocks:
-            if not _goes_through_model(document, block, source):
+            if not goes_through_model(document, block, source):
                 continue
             for sentence in block.sentences:
                 own[i].append(sentence)
@@ -642,7 +642,7 @@ def _reviewed_translations(chunk, sources: dict[int, str], run: _Run) -> dict[st
             for i, s in sources.items()
             if s == source
             for block in chunk[i][1].blocks
-            if _goes_through_model(chunk[i][1], block, source)
+            if goes_through_model(chunk[i][1], block, source)
             for sentence in block.sentences
             if sentence.strip()
         ]
@@ -690,7 +690,7 @@ def build_bilingual(
             translations.get(source, {}),
             source_lang=document.language or source,
             target_lang=target,
-            translate_block=lambda b: _goes_through_model(document, b, source),
+            translate_block=lambda b: goes_through_model(document, b, source),
         )
     for row in rows:
         if row.source_lang == row.target_lang:
