@@ -437,20 +437,23 @@ def align_paths(
     or `source` alone: a folder of `x.txt` beside `x.en.txt`. Each pair's
     files are `<output_dir>/<source-stem>.<ext>`, written atomically.
     Raises AlignRequestError before writing anything when the request cannot
-    work (missing path, nothing to pair, unwritable output, a missing model
+    work (unknown format, missing path, nothing to pair, unwritable output, a missing model
     for `use_model`); a bad pair is recorded as failed and the others go on.
     `progress(handled, total)` hears of each pair as it is handled. Pairs whose exports
     all exist are skipped unless `options.overwrite`. When `stop` is set (the
     CLI sets it on Ctrl+C or SIGTERM), the pair in hand is finished and the
     rest are recorded as `interrupted`, for the next run to do.
     """
-    from bitext.exporters import get_exporter
+    from bitext.exporters import UnknownFormat, get_exporter
     from bitext.outputs import OutputError, atomic_write_bytes, check_writable, output_stems
     from bitext.pipeline import model_language, prepare_document
 
     options = options or AlignOptions()
-    for name in options.formats:
-        get_exporter(name)  # an unknown format is a request error, raised here
+    try:
+        for name in options.formats:
+            get_exporter(name)
+    except UnknownFormat as exc:
+        raise AlignRequestError(str(exc)) from exc
     pairs = find_pairs(source, target, options.target_lang, options.source_lang)
     try:
         check_writable(options.output_dir)

@@ -188,7 +188,7 @@ def _export_choices(format: str, granularity: str | None) -> list[str]:
 
     try:
         formats = parse_formats(format)
-    except ValueError as exc:
+    except ValueError as exc:  # UnknownFormat, or no format at all
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_REQUEST) from None
     if granularity is not None and granularity not in ("block", "sentence"):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from bitext.checks import apply_checks, count_flags
 from bitext.documents import BilingualDocument, Block, BlockKind, Document
 from bitext.engine import DecodeOptions, Translator
-from bitext.exporters import get_exporter, write_combined
+from bitext.exporters import UnknownFormat, get_exporter, write_combined
 from bitext.limits import Limits
 from bitext.models import InstalledPackage, find_package, missing_model_message, models_dir
 from bitext.outputs import (
@@ -357,12 +357,17 @@ def translate_paths(
     stays flat on any corpus size; all sentences of a chunk go through one
     engine call, and each document is written as soon as its last sentence
     is translated. Raises RequestError before writing anything when the
-    request cannot work (missing path, missing model, bad glossary). Failures
+    request cannot work (unknown format, missing path, missing model, bad glossary). Failures
     of single documents are recorded in the summary and do not stop the others.
     """
     from bitext.readers import find_articles
 
     options = options or TranslateOptions()
+    try:
+        for name in options.formats:
+            get_exporter(name)
+    except UnknownFormat as exc:
+        raise RequestError(str(exc)) from exc
     try:
         files = list(find_articles(paths))
     except FileNotFoundError as exc:
