@@ -1020,7 +1020,7 @@ def align(
     from bitext.interrupts import exit_on_signals, run_interruptible
 
     exit_on_signals()
-    from bitext.align_pipeline import AlignOptions, AlignRequestError, align_paths
+    from bitext.align.pipeline import AlignOptions, AlignRequestError, align_paths
 
     formats = _export_choices(format, granularity)
     options = AlignOptions(

@@ -675,7 +675,7 @@ def build_bilingual(
     """The document's rows, each with its origin: `reviewed` for the sentences
     in `reviewed` (human translations from the memory), `model` for the rest
     of the translated ones, `source` for text kept in its own language."""
-    from bitext.alignment import translation_rows
+    from bitext.align.rows import translation_rows
 
     source = model_language(document.language) or "nb"
     target = options.target_lang

@@ -1,4 +1,4 @@
-"""Tests of bitext.aligner: link types, paragraphs, scores, chrF, band."""
+"""Tests of bitext.align.aligner: link types, paragraphs, scores, chrF, band."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bitext.aligner import (
+from bitext.align.aligner import (
     LENGTH_ONLY,
     WEAK_THRESHOLD,
     Link,

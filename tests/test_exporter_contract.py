@@ -9,7 +9,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from bitext.align_pipeline import AlignOptions, AlignRequestError, align_paths
+from bitext.align.pipeline import AlignOptions, AlignRequestError, align_paths
 from bitext.cli import app
 from bitext.exporters import (
     CombinedExporter,

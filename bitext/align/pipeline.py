@@ -3,7 +3,7 @@
 paths -> pair (two files, one folder of `x.txt` + `x.en.txt`, or two folders
 with the same file names) -> read, detect, segment (the same stages as
 `translate`) -> optionally machine-translate the source (`use_model`) ->
-`bitext.aligner.align_sentences` -> rows -> checks -> export.
+`bitext.align.aligner.align_sentences` -> rows -> checks -> export.
 
 Rows are `BilingualRow`s, one per link, so every exporter of `translate`
 writes them unchanged. Ids of a row: the block and 1-based sentence number
@@ -378,7 +378,7 @@ def align_documents(
     Returns it with the links (for counts). `translator`, when given, turns
     the source into the target language for the chrF part of the costs.
     """
-    from bitext.aligner import align_sentences
+    from bitext.align.aligner import align_sentences
     from bitext.checks import apply_checks
     from bitext.pipeline import model_language
 
