@@ -514,8 +514,6 @@ def _split_blocks(
             aligned = align_sentences(
                 [sources],
                 [targets],
-                source_lang=item.source_lang,
-                target_lang=item.target_lang,
                 translations=known if all(k is not None for k in known) else None,
             )
             links = [(link.source, link.target, link.weak) for link in aligned]

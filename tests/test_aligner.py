@@ -9,14 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bitext.align.aligner import (
-    LENGTH_ONLY,
-    WEAK_THRESHOLD,
-    Link,
-    align_sentences,
-    anchors,
-    chrf,
-)
+from bitext.align.aligner import LENGTH_ONLY, WEAK_THRESHOLD, Link, align_sentences
+from bitext.align.anchors import anchors
+from bitext.align.chrf import chrf
 
 # A short news story in Bokmål and its English version, sentence by sentence.
 NB = [

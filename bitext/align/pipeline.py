@@ -387,13 +387,7 @@ def align_documents(
     translations = None
     if translator is not None:
         translations = machine_translations(source, translator, model_language(source_lang))
-    links = align_sentences(
-        src_pars,
-        tgt_pars,
-        source_lang=source_lang,
-        target_lang=target_lang,
-        translations=translations,
-    )
+    links = align_sentences(src_pars, tgt_pars, translations=translations)
     rows = link_rows(source, target, links, source_lang=source_lang, target_lang=target_lang)
     # Targets are human translations: the language-detection half of the
     # `untranslated` check (the slowest check, as long as the alignment itself
