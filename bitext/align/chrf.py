@@ -38,8 +38,9 @@ def chrf(hypothesis: str, reference: str, *, order: int = ORDER, beta: float = 2
 
     Character n-grams of orders 1..`order`, whitespace removed; precision and
     recall are averaged over the orders present on both sides, then combined
-    into the F-beta score, as in the original chrF. (sacrebleu 2 averages
-    per-order F-scores instead, so its values differ slightly.)
+    into the F-beta score, as in the original chrF and in sacrebleu 2's
+    `CHRF` (its default, without eps smoothing; tests/test_aligner.py checks
+    known values).
     """
     hyp = char_ngrams(hypothesis, order)
     ref = char_ngrams(reference, order)
