@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from bitext.checks import apply_checks, count_flags
 from bitext.documents import BilingualDocument, Block, BlockKind, Document
 from bitext.engine import DecodeOptions, Translator
-from bitext.exporters import UnknownFormat, get_exporter, write_combined
+from bitext.exporters import UnknownFormat, check_formats, get_exporter, write_combined
 from bitext.limits import Limits
 from bitext.models import InstalledPackage, find_package, missing_model_message, models_dir
 from bitext.outputs import (
@@ -364,8 +364,7 @@ def translate_paths(
 
     options = options or TranslateOptions()
     try:
-        for name in options.formats:
-            get_exporter(name)
+        check_formats(options.formats)
     except UnknownFormat as exc:
         raise RequestError(str(exc)) from exc
     try:

@@ -16,6 +16,7 @@ from bitext.exporters import (
     Exporter,
     UnknownFormat,
     can_combine,
+    check_formats,
     combined_exporter,
     formats,
     get_exporter,
@@ -47,6 +48,12 @@ def test_an_unknown_name_is_unknown_format_everywhere(lookup):
     assert str(caught.value) == MESSAGE
     assert caught.value.name == "pdf"
     assert isinstance(caught.value, ValueError)
+
+
+def test_a_list_of_formats_is_checked_name_by_name():
+    check_formats(formats())
+    with pytest.raises(UnknownFormat, match=re.escape(MESSAGE)):
+        check_formats(["tsv", "pdf", "docx"])
 
 
 def test_the_pipelines_refuse_an_unknown_format_before_anything(tmp_path):

@@ -438,14 +438,13 @@ def align_paths(
     CLI sets it on Ctrl+C or SIGTERM), the pair in hand is finished and the
     rest are recorded as `interrupted`, for the next run to do.
     """
-    from bitext.exporters import UnknownFormat, get_exporter
+    from bitext.exporters import UnknownFormat, check_formats, get_exporter
     from bitext.outputs import OutputError, atomic_write_bytes, check_writable, output_stems
     from bitext.pipeline import model_language, prepare_document
 
     options = options or AlignOptions()
     try:
-        for name in options.formats:
-            get_exporter(name)
+        check_formats(options.formats)
     except UnknownFormat as exc:
         raise AlignRequestError(str(exc)) from exc
     pairs = find_pairs(source, target, options.target_lang, options.source_lang)

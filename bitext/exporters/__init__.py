@@ -76,6 +76,12 @@ def get_exporter(name: str) -> Exporter:
     return importlib.import_module(_MODULES[name]).EXPORTER
 
 
+def check_formats(names: Iterable[str]) -> None:
+    """Raise UnknownFormat for the first name that is not a format."""
+    for name in names:
+        get_exporter(name)
+
+
 def combined_exporter(name: str) -> CombinedExporter | None:
     """The exporter of format `name` if it writes one file for a whole run, else None."""
     exporter = get_exporter(name)
