@@ -274,6 +274,49 @@ def find_entry(entries: list[IndexEntry], wanted: str) -> IndexEntry | None:
     return max(matches, key=lambda e: version_key(e.package_version)) if matches else None
 
 
+class _PauseOnce:
+    """The `download` test checkpoint, once per download, after its first chunk is on disk."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def __call__(self, out) -> None:
+        if not self.done:
+            out.flush()
+            self.done = True
+            checkpoint("download")
+
+
+def _receive(url: str, response, part: Path, have: int, progress, pause: _PauseOnce) -> None:
+    """Write one response into `part`: appended when it resumes at `have`
+    bytes, from the start otherwise. A body shorter than announced raises
+    IncompleteRead (the caller retries); one too large, DownloadError."""
+    total = _content_length(response)
+    start = _range_start(response) if have and response.status == 206 else None
+    if start == have:
+        mode = "ab"
+        total = _range_total(response) or (have + total if total else None)
+    else:
+        mode, have = "wb", 0
+    if total is not None and total > MAX_DOWNLOAD_BYTES:
+        raise DownloadError(f"{url}: {total} bytes, larger than any package should be; refusing it")
+    if progress:
+        progress(have, total)
+    with open(part, mode) as out:
+        for chunk in iter(lambda: response.read(1 << 16), b""):
+            out.write(chunk)
+            have += len(chunk)
+            if have > MAX_DOWNLOAD_BYTES:
+                raise DownloadError(f"{url}: larger than any package should be")
+            if progress:
+                progress(have, total)
+            pause(out)
+        out.flush()
+        os.fsync(out.fileno())
+    if total is not None and have < total:
+        raise http.client.IncompleteRead(b"", total - have)
+
+
 def download(
     url: str,
     destination: Path,
@@ -297,41 +340,13 @@ def download(
         part.unlink(missing_ok=True)
         origin.write_text(url, encoding="utf-8")
     attempt = 0
-    paused = False
+    pause = _PauseOnce()
     while True:
         have = part.stat().st_size if part.exists() else 0
         headers = {"Range": f"bytes={have}-"} if have else {}
         try:
             with urllib.request.urlopen(_request(url, headers), timeout=timeout) as response:
-                total = _content_length(response)
-                start = _range_start(response) if have and response.status == 206 else None
-                if start == have:
-                    mode = "ab"
-                    total = _range_total(response) or (have + total if total else None)
-                else:
-                    mode, have = "wb", 0
-                if total is not None and total > MAX_DOWNLOAD_BYTES:
-                    raise DownloadError(
-                        f"{url}: {total} bytes, larger than any package should be; refusing it"
-                    )
-                if progress:
-                    progress(have, total)
-                with open(part, mode) as out:
-                    for chunk in iter(lambda: response.read(1 << 16), b""):
-                        out.write(chunk)
-                        have += len(chunk)
-                        if have > MAX_DOWNLOAD_BYTES:
-                            raise DownloadError(f"{url}: larger than any package should be")
-                        if progress:
-                            progress(have, total)
-                        if not paused:
-                            out.flush()
-                            paused = True
-                            checkpoint("download")
-                    out.flush()
-                    os.fsync(out.fileno())
-                if total is not None and have < total:
-                    raise http.client.IncompleteRead(b"", total - have)
+                _receive(url, response, part, have, progress, pause)
             break
         except urllib.error.HTTPError as exc:
             if exc.code == 416 and have:  # our part is no prefix the server knows
