@@ -11,7 +11,7 @@ realistic alignment tasks from that truth:
 * the remaining units are joined into paragraphs, mostly with the same
   breaks on both sides, sometimes with a break on one side only.
 
-It aligns every task with `bitext.aligner.align_sentences` and with a plain
+It aligns every task with `bitext.align.aligner.align_sentences` and with a plain
 length-only Gale-Church baseline, and prints strict precision, recall and F1
 of the links (a link is right only when its source and target sentences are
 exactly those of a true link; 1-0 and 0-1 links count too), per language
@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bitext.aligner import LENGTH_ONLY, align_sentences  # noqa: E402
+from bitext.align.aligner import LENGTH_ONLY, align_sentences  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "ntrex-dev"
 PAIRS = (("nob", "eng-US"), ("nob", "dan"), ("nob", "deu"))

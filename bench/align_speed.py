@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from align_eval import DEFAULT_DATA, make_task, prf, read_documents, score  # noqa: E402
 
-from bitext.aligner import align_sentences  # noqa: E402
+from bitext.align.aligner import align_sentences  # noqa: E402
 
 
 def build(size: int, data: Path, seed: int):

@@ -105,7 +105,7 @@ def write_corpus(folder: Path, docs: int | None) -> Path:
 
 def model_paragraphs(folder: Path) -> list[tuple[str, list[str]]]:
     """Each paragraph that goes through the model, with its sentences as bitext splits them."""
-    from bitext.pipeline import _goes_through_model, model_language, prepare_document
+    from bitext.pipeline import goes_through_model, model_language, prepare_document
 
     paragraphs = []
     for path in sorted(folder.glob("*.txt")):
@@ -114,7 +114,7 @@ def model_paragraphs(folder: Path) -> list[tuple[str, list[str]]]:
         if source != "nb":
             continue
         for block in document.blocks:
-            if _goes_through_model(document, block, source) and block.sentences:
+            if goes_through_model(document, block, source) and block.sentences:
                 paragraphs.append((block.text, list(block.sentences)))
     return paragraphs
 

@@ -36,7 +36,7 @@ EMPTY = "empty"
 UNTRANSLATED = "untranslated"
 NUMBER_MISMATCH = "number-mismatch"
 LENGTH_RATIO = "length-ratio"
-#: Flags set elsewhere: bitext.glossary and bitext.aligner.
+#: Flags set elsewhere: bitext.glossary and bitext.align.aligner.
 GLOSSARY = "glossary"
 WEAK_ALIGNMENT = "weak-alignment"
 

@@ -188,7 +188,7 @@ def _export_choices(format: str, granularity: str | None) -> list[str]:
 
     try:
         formats = parse_formats(format)
-    except ValueError as exc:
+    except ValueError as exc:  # UnknownFormat, or no format at all
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_REQUEST) from None
     if granularity is not None and granularity not in ("block", "sentence"):
@@ -1020,7 +1020,7 @@ def align(
     from bitext.interrupts import exit_on_signals, run_interruptible
 
     exit_on_signals()
-    from bitext.align_pipeline import AlignOptions, AlignRequestError, align_paths
+    from bitext.align.pipeline import AlignOptions, AlignRequestError, align_paths
 
     formats = _export_choices(format, granularity)
     options = AlignOptions(

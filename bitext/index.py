@@ -25,15 +25,19 @@ from pathlib import Path, PurePosixPath
 
 from bitext import __version__
 from bitext.models import (
+    PINNED,
     InstalledPackage,
     ModelError,
-    _version_key,
+    Pinned,
+    checkpoint,
     install_archive,
     install_archive_locked,
     install_folder,
     list_installed,
     models_dir,
+    pinned_sha256,
     store_lock,
+    version_key,
 )
 
 #: argostranslate's default index (its `ARGOS_PACKAGE_INDEX` setting).
@@ -47,29 +51,6 @@ DOWNLOADS_NAME = ".downloads"
 MAX_DOWNLOAD_BYTES = 2 * 1024**3
 _MAX_INDEX_BYTES = 16 * 1024**2
 _TRANSIENT_HTTP = {408, 425, 429, 500, 502, 503, 504}
-
-
-@dataclass(frozen=True)
-class Pinned:
-    """A package whose archive digest bitext knows in advance."""
-
-    sha256: str
-    url: str
-
-
-#: Known archive digests, by (code, package_version). A download or file of
-#: that code and version with another digest is refused.
-PINNED: dict[tuple[str, str], Pinned] = {
-    ("translate-nb_en", "1.9"): Pinned(
-        "ee2e3b3541abecb51566b095d3409d97c61b920c9e37956d211fb8b9e9e7d027",
-        "https://argos-net.com/v1/translate-nb_en-1_9.argosmodel",
-    ),
-}
-
-
-def pinned_sha256(code: str, version: str) -> str | None:
-    pinned = PINNED.get((code, version))
-    return pinned.sha256 if pinned else None
 
 
 class DownloadError(ModelError):
@@ -167,7 +148,7 @@ def parse_index(data: bytes | str, origin: str) -> list[IndexEntry]:
             )
         except KeyError:
             continue
-    return sorted(entries, key=lambda e: (e.from_code, e.to_code, _version_key(e.package_version)))
+    return sorted(entries, key=lambda e: (e.from_code, e.to_code, version_key(e.package_version)))
 
 
 def _request(url: str, headers: dict | None = None) -> urllib.request.Request:
@@ -290,7 +271,50 @@ def _code_for(wanted: str) -> str:
 def find_entry(entries: list[IndexEntry], wanted: str) -> IndexEntry | None:
     """The newest entry for a pair (`nb-en`) or a code (`translate-nb_en`)."""
     matches = [e for e in entries if wanted in (e.pair, e.code)]
-    return max(matches, key=lambda e: _version_key(e.package_version)) if matches else None
+    return max(matches, key=lambda e: version_key(e.package_version)) if matches else None
+
+
+class _PauseOnce:
+    """The `download` test checkpoint, once per download, after its first chunk is on disk."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def __call__(self, out) -> None:
+        if not self.done:
+            out.flush()
+            self.done = True
+            checkpoint("download")
+
+
+def _receive(url: str, response, part: Path, have: int, progress, pause: _PauseOnce) -> None:
+    """Write one response into `part`: appended when it resumes at `have`
+    bytes, from the start otherwise. A body shorter than announced raises
+    IncompleteRead (the caller retries); one too large, DownloadError."""
+    total = _content_length(response)
+    start = _range_start(response) if have and response.status == 206 else None
+    if start == have:
+        mode = "ab"
+        total = _range_total(response) or (have + total if total else None)
+    else:
+        mode, have = "wb", 0
+    if total is not None and total > MAX_DOWNLOAD_BYTES:
+        raise DownloadError(f"{url}: {total} bytes, larger than any package should be; refusing it")
+    if progress:
+        progress(have, total)
+    with open(part, mode) as out:
+        for chunk in iter(lambda: response.read(1 << 16), b""):
+            out.write(chunk)
+            have += len(chunk)
+            if have > MAX_DOWNLOAD_BYTES:
+                raise DownloadError(f"{url}: larger than any package should be")
+            if progress:
+                progress(have, total)
+            pause(out)
+        out.flush()
+        os.fsync(out.fileno())
+    if total is not None and have < total:
+        raise http.client.IncompleteRead(b"", total - have)
 
 
 def download(
@@ -309,8 +333,6 @@ def download(
     it. Connection errors, truncated bodies and HTTP 5xx/429 are retried
     `retries` times with exponential backoff.
     """
-    from bitext.models import checkpoint
-
     destination.parent.mkdir(parents=True, exist_ok=True)
     part = destination.with_name(destination.name + ".part")
     origin = destination.with_name(destination.name + ".url")
@@ -318,41 +340,13 @@ def download(
         part.unlink(missing_ok=True)
         origin.write_text(url, encoding="utf-8")
     attempt = 0
-    paused = False
+    pause = _PauseOnce()
     while True:
         have = part.stat().st_size if part.exists() else 0
         headers = {"Range": f"bytes={have}-"} if have else {}
         try:
             with urllib.request.urlopen(_request(url, headers), timeout=timeout) as response:
-                total = _content_length(response)
-                start = _range_start(response) if have and response.status == 206 else None
-                if start == have:
-                    mode = "ab"
-                    total = _range_total(response) or (have + total if total else None)
-                else:
-                    mode, have = "wb", 0
-                if total is not None and total > MAX_DOWNLOAD_BYTES:
-                    raise DownloadError(
-                        f"{url}: {total} bytes, larger than any package should be; refusing it"
-                    )
-                if progress:
-                    progress(have, total)
-                with open(part, mode) as out:
-                    for chunk in iter(lambda: response.read(1 << 16), b""):
-                        out.write(chunk)
-                        have += len(chunk)
-                        if have > MAX_DOWNLOAD_BYTES:
-                            raise DownloadError(f"{url}: larger than any package should be")
-                        if progress:
-                            progress(have, total)
-                        if not paused:
-                            out.flush()
-                            paused = True
-                            checkpoint("download")
-                    out.flush()
-                    os.fsync(out.fileno())
-                if total is not None and have < total:
-                    raise http.client.IncompleteRead(b"", total - have)
+                _receive(url, response, part, have, progress, pause)
             break
         except urllib.error.HTTPError as exc:
             if exc.code == 416 and have:  # our part is no prefix the server knows

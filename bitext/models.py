@@ -54,6 +54,30 @@ ARGOS_DOWNLOAD_HINT = (
 )
 
 
+@dataclass(frozen=True)
+class Pinned:
+    """A package whose archive digest bitext knows in advance."""
+
+    sha256: str
+    url: str
+
+
+#: Known archive digests, by (code, package_version). A download or file of
+#: that code and version with another digest is refused. They live with the
+#: store, which checks every archive it installs; the index reads them too.
+PINNED: dict[tuple[str, str], Pinned] = {
+    ("translate-nb_en", "1.9"): Pinned(
+        "ee2e3b3541abecb51566b095d3409d97c61b920c9e37956d211fb8b9e9e7d027",
+        "https://argos-net.com/v1/translate-nb_en-1_9.argosmodel",
+    ),
+}
+
+
+def pinned_sha256(code: str, version: str) -> str | None:
+    pinned = PINNED.get((code, version))
+    return pinned.sha256 if pinned else None
+
+
 class ModelError(Exception):
     """A package that cannot be installed, found or loaded; the message says why."""
 
@@ -402,8 +426,6 @@ def install_archive_locked(
 
 def _check_pinned(metadata: dict, digest: str, origin: Path) -> None:
     """Refuse a package whose code and version bitext knows, with another digest."""
-    from bitext.index import pinned_sha256
-
     pinned = pinned_sha256(str(metadata.get("code") or ""), str(metadata.get("package_version")))
     if pinned and digest.lower() != pinned:
         raise ModelError(
@@ -545,7 +567,8 @@ def list_installed(directory: str | os.PathLike[str] | None = None) -> list[Inst
     return sorted(packages, key=lambda p: (p.pair, p.version, p.path.name))
 
 
-def _version_key(version: str):
+def version_key(version: str):
+    """Sort key of a package version; one that does not parse sorts first."""
     from packaging.version import InvalidVersion, Version
 
     try:
@@ -561,7 +584,7 @@ def find_package(
     matches = [
         p for p in list_installed(directory) if (p.from_code, p.to_code) == (from_code, to_code)
     ]
-    return max(matches, key=lambda p: _version_key(p.version)) if matches else None
+    return max(matches, key=lambda p: version_key(p.version)) if matches else None
 
 
 def missing_model_message(from_code: str, to_code: str, directory: Path) -> str:

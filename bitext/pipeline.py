@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from bitext.checks import apply_checks, count_flags
 from bitext.documents import BilingualDocument, Block, BlockKind, Document
 from bitext.engine import DecodeOptions, Translator
-from bitext.exporters import get_exporter, write_combined
+from bitext.exporters import UnknownFormat, check_formats, get_exporter, write_combined
 from bitext.limits import Limits
 from bitext.models import InstalledPackage, find_package, missing_model_message, models_dir
 from bitext.outputs import (
@@ -268,7 +268,7 @@ def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory, run: _Run
     return document
 
 
-def _goes_through_model(document: Document, block: Block, source: str) -> bool:
+def goes_through_model(document: Document, block: Block, source: str) -> bool:
     """A block is translated when it is in the document's source language.
 
     Blocks detected as another language (an English quote) keep their own
@@ -357,12 +357,16 @@ def translate_paths(
     stays flat on any corpus size; all sentences of a chunk go through one
     engine call, and each document is written as soon as its last sentence
     is translated. Raises RequestError before writing anything when the
-    request cannot work (missing path, missing model, bad glossary). Failures
+    request cannot work (unknown format, missing path, missing model, bad glossary). Failures
     of single documents are recorded in the summary and do not stop the others.
     """
     from bitext.readers import find_articles
 
     options = options or TranslateOptions()
+    try:
+        check_formats(options.formats)
+    except UnknownFormat as exc:
+        raise RequestError(str(exc)) from exc
     try:
         files = list(find_articles(paths))
     except FileNotFoundError as exc:
@@ -540,7 +544,7 @@ def _translate_chunk(
         needs: set[str] = set()
         own[i] = []
         for block in document.blocks:
-            if not _goes_through_model(document, block, source):
+            if not goes_through_model(document, block, source):
                 continue
             for sentence in block.sentences:
                 own[i].append(sentence)
@@ -642,7 +646,7 @@ def _reviewed_translations(chunk, sources: dict[int, str], run: _Run) -> dict[st
             for i, s in sources.items()
             if s == source
             for block in chunk[i][1].blocks
-            if _goes_through_model(chunk[i][1], block, source)
+            if goes_through_model(chunk[i][1], block, source)
             for sentence in block.sentences
             if sentence.strip()
         ]
@@ -670,7 +674,7 @@ def build_bilingual(
     """The document's rows, each with its origin: `reviewed` for the sentences
     in `reviewed` (human translations from the memory), `model` for the rest
     of the translated ones, `source` for text kept in its own language."""
-    from bitext.alignment import translation_rows
+    from bitext.align.rows import translation_rows
 
     source = model_language(document.language) or "nb"
     target = options.target_lang
@@ -690,7 +694,7 @@ def build_bilingual(
             translations.get(source, {}),
             source_lang=document.language or source,
             target_lang=target,
-            translate_block=lambda b: _goes_through_model(document, b, source),
+            translate_block=lambda b: goes_through_model(document, b, source),
         )
     for row in rows:
         if row.source_lang == row.target_lang:

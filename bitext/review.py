@@ -16,7 +16,7 @@ output for which the memory holds no machine output is skipped: nothing
 tells whether a person changed it.
 
 Rows of whole blocks (the DOCX's default) are split into sentences and
-linked to the block's source sentences with `bitext.aligner`; links that are
+linked to the block's source sentences with `bitext.align.aligner`; links that are
 not 1-1 or that the aligner marks weak are skipped and reported.
 
 Files come from outside and are treated as untrusted: a size bound on each
@@ -490,7 +490,7 @@ def _split_blocks(
     items: list[Pair | BlockPair], reference: _Reference, report: ImportReport
 ) -> list[Pair]:
     """Block rows as sentence pairs, linked with the aligner; unsure links reported."""
-    from bitext.aligner import align_sentences
+    from bitext.align.aligner import align_sentences
     from bitext.segmentation import split_sentences
 
     out: list[Pair] = []
@@ -514,8 +514,6 @@ def _split_blocks(
             aligned = align_sentences(
                 [sources],
                 [targets],
-                source_lang=item.source_lang,
-                target_lang=item.target_lang,
                 translations=known if all(k is not None for k in known) else None,
             )
             links = [(link.source, link.target, link.weak) for link in aligned]

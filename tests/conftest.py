@@ -22,17 +22,15 @@ SEEDS_DIR = ROOT / "seeds"
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_translation_memory(tmp_path_factory):
-    """Every test's translation memory lives in a temporary folder, never ~/.cache."""
-    import os
+    """Every test's translation memory lives in a temporary folder, never ~/.cache.
 
+    Session-wide, so through `pytest.MonkeyPatch.context()` (the `monkeypatch`
+    fixture is per test); the old value comes back at the end.
+    """
     folder = tmp_path_factory.mktemp("cache")
-    old = os.environ.get("BITEXT_CACHE_DIR")
-    os.environ["BITEXT_CACHE_DIR"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("BITEXT_CACHE_DIR", None)
-    else:
-        os.environ["BITEXT_CACHE_DIR"] = old
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BITEXT_CACHE_DIR", str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="session")

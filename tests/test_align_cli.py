@@ -237,7 +237,7 @@ def swapped_thirds(number: int, language: str = "eng-US"):
 
 def wrong_links(source, target, nb, en):
     """Links of `align_sentences` holding no true line pair, and the sure ones among them."""
-    from bitext.aligner import align_sentences
+    from bitext.align.aligner import align_sentences
 
     flat_s = [s for p in source for s in p]
     flat_t = [t for p in target for t in p]
@@ -269,7 +269,7 @@ def test_swapped_paragraphs_across_forty_articles_are_almost_all_flagged() -> No
     """On 40 real articles with the first and last thirds of the translation
     swapped, nearly every wrong link is flagged, while the same articles in the
     right order keep nearly every link sure."""
-    from bitext.aligner import align_sentences
+    from bitext.align.aligner import align_sentences
 
     wrong = sure = 0
     weak_in_order = links_in_order = 0
@@ -428,7 +428,7 @@ def test_a_long_document_keeps_right_links_sure(language, at_most) -> None:
     chance far away must not make right links look unsure. (Counting anchors
     document-wide flagged 12.5% and 8.4% of the right links; article by
     article, 4.6% and 2.7%.)"""
-    from bitext.aligner import align_sentences
+    from bitext.align.aligner import align_sentences
 
     source = [ntrex_document("nob", number) for number in range(40)]
     target = [ntrex_document(language, number) for number in range(40)]
@@ -444,7 +444,7 @@ def test_scores_do_not_depend_on_the_process_string_hash() -> None:
     script = (
         "import sys; sys.path.insert(0, '.')\n"
         "from tests.test_align_cli import ntrex_document\n"
-        "from bitext.aligner import align_sentences\n"
+        "from bitext.align.aligner import align_sentences\n"
         "source = [ntrex_document('nob', n) for n in range(40)]\n"
         "target = [ntrex_document('eng-US', n) for n in range(40)]\n"
         "print([(l.source, l.target, repr(l.score)) for l in align_sentences(source, target)])\n"

@@ -1,4 +1,4 @@
-"""Tests of bitext.aligner: link types, paragraphs, scores, chrF, band."""
+"""Tests of bitext.align.aligner: link types, paragraphs, scores, chrF, band."""
 
 from __future__ import annotations
 
@@ -9,14 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bitext.aligner import (
-    LENGTH_ONLY,
-    WEAK_THRESHOLD,
-    Link,
-    align_sentences,
-    anchors,
-    chrf,
-)
+from bitext.align.aligner import LENGTH_ONLY, WEAK_THRESHOLD, Link, align_sentences
+from bitext.align.anchors import anchors
+from bitext.align.chrf import chrf
 
 # A short news story in Bokmål and its English version, sentence by sentence.
 NB = [
@@ -232,6 +227,47 @@ def test_anchors() -> None:
     assert "?" in anchors(NB[6]) and "?" in anchors(EN[6])
     assert '"' in anchors("«Nei», sa han.") and '"' in anchors('"No," he said.')
     assert "c:the" not in anchors("The house.")  # a capital at the start says little
+
+
+# chrF of (hypothesis, reference) with character orders 1..6, whitespace removed.
+# The exact fractions are worked by hand (per order: matches / n-grams of the
+# hypothesis and of the reference; precision and recall averaged over the
+# orders both sides have, then F-beta). The others were computed with
+# sacrebleu 2.4.3, `CHRF(char_order=6, word_order=0, beta=B).sentence_score(h,
+# [r]).score / 100`, the same formula (its default, without eps smoothing).
+CHRF_TABLE = [
+    # "abc"/"abd": order 1: 2 of 3 both ways, order 2: 1 of 2, order 3: 0 of 1.
+    ("abc", "abd", 2, 7 / 18),
+    ("abc", "abd", 1, 7 / 18),
+    # "ab"/"abcdefgh": P 1 at orders 1-2; R 2/8 and 1/7; orders 3-6 not on both sides.
+    ("ab", "abcdefgh", 2, 11 / 47),
+    ("ab", "abcdefgh", 1, 22 / 67),
+    # Only "?" matches (1 of 8 and 1 of 4 unigrams); orders 2-4 match nothing.
+    ("Hvorfor?", "Why?", 2, 5 / 96),
+    ("Hvorfor?", "Why?", 1, 1 / 24),
+    ("the cat sat on the mat", "the cat sat on a mat", 2, 0.720848317308462),
+    ("the cat sat on the mat", "the cat sat on a mat", 1, 0.6889726135582335),
+    ("the cat", "the cat sat on the mat", 2, 0.2725331540542631),
+    ("the cat sat on the mat", "the cat", 2, 0.5997650411493229),
+    ("the cat", "the cat sat on the mat", 1, 0.3747705985285476),
+    (
+        "Statsministeren besøkte Tromsø tirsdag.",
+        "The Prime Minister visited Tromsø on Tuesday.",
+        2,
+        0.297631846501115,
+    ),
+    (
+        "Regjeringen vil bruke 250 millioner kroner.",
+        "The government will spend 250 million kroner.",
+        1,
+        0.3949647794490423,
+    ),
+]
+
+
+@pytest.mark.parametrize("hypothesis, reference, beta, expected", CHRF_TABLE)
+def test_chrf_known_values(hypothesis, reference, beta, expected) -> None:
+    assert chrf(hypothesis, reference, beta=beta) == pytest.approx(expected, abs=1e-12)
 
 
 def test_chrf() -> None:

@@ -5,25 +5,30 @@ from __future__ import annotations
 import re
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from bitext.cli import app
 
-COMMANDS = [
-    ["translate"],
-    ["detect"],
-    ["align"],
-    ["models", "install"],
-    ["models", "list"],
-    ["models", "available"],
-    ["models", "verify"],
-    ["models", "remove"],
-    ["memory", "info"],
-    ["memory", "clear"],
-    ["memory", "import"],
-    ["memory", "export"],
-    ["glossary", "check"],
-]
+
+def registered_commands(group, prefix: tuple[str, ...] = ()) -> list[list[str]]:
+    """Every command the app really registers, walking its groups (`models install`).
+
+    `group` is the Click group Typer builds from the app; a group is told
+    from a command by having sub-commands.
+    """
+    found = []
+    for name, command in sorted(group.commands.items()):
+        if command.hidden:
+            continue
+        if hasattr(command, "commands"):
+            found += registered_commands(command, (*prefix, name))
+        else:
+            found.append([*prefix, name])
+    return found
+
+
+COMMANDS = registered_commands(typer.main.get_command(app))
 
 
 def help_text(command: list[str]) -> str:
@@ -37,6 +42,12 @@ def help_text(command: list[str]) -> str:
 def test_every_command_has_help_with_an_example(command) -> None:
     text = help_text(command)
     assert f"Example: bitext {' '.join(command)}" in text, text
+
+
+def test_the_walk_finds_commands_and_groups() -> None:
+    """The walk itself: top-level commands and those inside groups are found."""
+    found = {" ".join(c) for c in COMMANDS}
+    assert {"translate", "align", "models install", "memory clear"} <= found
 
 
 def test_defaults_written_in_help_texts_are_shown() -> None:

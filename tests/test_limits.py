@@ -479,7 +479,7 @@ def test_detect_applies_the_limits_and_goes_on(tmp_path):
 
 
 def test_align_applies_the_limits_to_each_pair(tmp_path):
-    from bitext.align_pipeline import AlignOptions, align_paths
+    from bitext.align.pipeline import AlignOptions, align_paths
 
     src = tmp_path / "in"
     src.mkdir()

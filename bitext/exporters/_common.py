@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from bitext.checks import sort_flags
-from bitext.documents import BilingualRow, merged_origin
+from bitext.documents import BilingualDocument, BilingualRow, merged_origin
 
 GRANULARITIES = ("block", "sentence")
 #: Timestamp written into zip members and document properties.
@@ -132,6 +132,8 @@ class RecordExporter:
 
     Subclasses set `suffix` and implement `write`; `per_sentence_only`
     formats (TMX) always get sentence rows, the others honour `granularity`.
+    One document's file is the combined file of a run of one document, so
+    every subclass is a `CombinedExporter` (see `bitext.exporters`).
     """
 
     suffix = ""
@@ -140,10 +142,12 @@ class RecordExporter:
     def write(self, records: Iterable) -> bytes:
         raise NotImplementedError
 
-    def render(self, document, *, granularity: str | None = None) -> bytes:
+    def render(self, document: BilingualDocument, *, granularity: str | None = None) -> bytes:
         return self.render_many([document], granularity=granularity)
 
-    def render_many(self, documents: Iterable, *, granularity: str | None = None) -> bytes:
+    def render_many(
+        self, documents: Iterable[BilingualDocument], *, granularity: str | None = None
+    ) -> bytes:
         if self.per_sentence_only:
             return self.write(row for doc in documents for row in doc.rows)
         unit = check_granularity(granularity, "sentence")

@@ -3,7 +3,7 @@
 paths -> pair (two files, one folder of `x.txt` + `x.en.txt`, or two folders
 with the same file names) -> read, detect, segment (the same stages as
 `translate`) -> optionally machine-translate the source (`use_model`) ->
-`bitext.aligner.align_sentences` -> rows -> checks -> export.
+`bitext.align.aligner.align_sentences` -> rows -> checks -> export.
 
 Rows are `BilingualRow`s, one per link, so every exporter of `translate`
 writes them unchanged. Ids of a row: the block and 1-based sentence number
@@ -352,11 +352,11 @@ def machine_translations(document: Document, translator, source_lang: str) -> li
     quote in a Norwegian article) are passed through as they are, as
     `translate` does.
     """
-    from bitext.pipeline import _goes_through_model
+    from bitext.pipeline import goes_through_model
 
     sentences, through = [], []
     for block in document.blocks:
-        goes = _goes_through_model(document, block, source_lang)
+        goes = goes_through_model(document, block, source_lang)
         for sentence in block.sentences:
             sentences.append(sentence)
             through.append(goes)
@@ -378,7 +378,7 @@ def align_documents(
     Returns it with the links (for counts). `translator`, when given, turns
     the source into the target language for the chrF part of the costs.
     """
-    from bitext.aligner import align_sentences
+    from bitext.align.aligner import align_sentences
     from bitext.checks import apply_checks
     from bitext.pipeline import model_language
 
@@ -387,13 +387,7 @@ def align_documents(
     translations = None
     if translator is not None:
         translations = machine_translations(source, translator, model_language(source_lang))
-    links = align_sentences(
-        src_pars,
-        tgt_pars,
-        source_lang=source_lang,
-        target_lang=target_lang,
-        translations=translations,
-    )
+    links = align_sentences(src_pars, tgt_pars, translations=translations)
     rows = link_rows(source, target, links, source_lang=source_lang, target_lang=target_lang)
     # Targets are human translations: the language-detection half of the
     # `untranslated` check (the slowest check, as long as the alignment itself
@@ -437,20 +431,22 @@ def align_paths(
     or `source` alone: a folder of `x.txt` beside `x.en.txt`. Each pair's
     files are `<output_dir>/<source-stem>.<ext>`, written atomically.
     Raises AlignRequestError before writing anything when the request cannot
-    work (missing path, nothing to pair, unwritable output, a missing model
+    work (unknown format, missing path, nothing to pair, unwritable output, a missing model
     for `use_model`); a bad pair is recorded as failed and the others go on.
     `progress(handled, total)` hears of each pair as it is handled. Pairs whose exports
     all exist are skipped unless `options.overwrite`. When `stop` is set (the
     CLI sets it on Ctrl+C or SIGTERM), the pair in hand is finished and the
     rest are recorded as `interrupted`, for the next run to do.
     """
-    from bitext.exporters import get_exporter
+    from bitext.exporters import UnknownFormat, check_formats, get_exporter
     from bitext.outputs import OutputError, atomic_write_bytes, check_writable, output_stems
     from bitext.pipeline import model_language, prepare_document
 
     options = options or AlignOptions()
-    for name in options.formats:
-        get_exporter(name)  # an unknown format is a request error, raised here
+    try:
+        check_formats(options.formats)
+    except UnknownFormat as exc:
+        raise AlignRequestError(str(exc)) from exc
     pairs = find_pairs(source, target, options.target_lang, options.source_lang)
     try:
         check_writable(options.output_dir)

@@ -2,7 +2,7 @@
 
 For `translate` the alignment is known by construction (each sentence is
 translated on its own), so this stage only has to keep ids and order right.
-Aligning a text with an existing human translation is `bitext.aligner`.
+Aligning a text with an existing human translation is `bitext.align.aligner`.
 """
 
 from __future__ import annotations
