@@ -1,0 +1,340 @@
+"""Seed articles dressed as analysts receive them: a news page, a PDF, an ODT, Markdown.
+
+Each builder takes a `Document` read from a seed `.txt` (through the text
+reader) and writes the same article in another format, the way a news site,
+a press service or a colleague would: the web page has a menu, a cookie
+banner, a "les også" list, comments and scripts around the article; the PDF
+has two pages with a running header and page numbers and hyphenates long
+words at line ends. Every piece of boilerplate text is listed in
+`BOILERPLATE`, so tests and `bench/read_formats.py` can check that none of
+it comes through. The PDF and ODT are written with reportlab and odfpy
+(development dependencies), not with the libraries bitext reads them with.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from pathlib import Path
+
+from bitext.documents import BlockKind, Document
+
+SITE = "Nordavisa"
+
+#: Text of the page and PDF furniture that must never reach a Document.
+BOILERPLATE = (
+    "Nyheter",
+    "Sport",
+    "Kultur",
+    "Meninger",
+    "Vi bruker informasjonskapsler for å gi deg en bedre opplevelse",
+    "Godta alle",
+    "Les også",
+    "Strømprisen stiger igjen i Sør-Norge",
+    "Slik blir været i helgen",
+    "Rekordmange søkte studieplass i år",
+    "Kommentarer",
+    "Dette er bare propaganda fra begge sider, skriver en leser",
+    "Ansvarlig redaktør",
+    "Kontakt oss",
+    "Personvern",
+    "Annonse",
+    "Kjøp abonnement i dag",
+    "dataLayer",
+    "font-family",
+    f"{SITE} – utenriks",
+    "Side 1 av 2",
+    "Side 2 av 2",
+)
+
+_RELATED = (
+    "Strømprisen stiger igjen i Sør-Norge",
+    "Slik blir været i helgen",
+    "Rekordmange søkte studieplass i år",
+)
+
+
+def full_date(date: str | None) -> str:
+    """A seed date (`2023-04` or `2023-04-17`) as a whole day, for page metadata."""
+    if not date:
+        return "2023-04-17"
+    return date if len(date) == 10 else f"{date}-17"
+
+
+def news_page(document: Document, *, encoding: str = "utf-8") -> bytes:
+    """The article as a Norwegian news site serves it, encoded as the page declares."""
+    esc = html.escape
+    date = full_date(document.date)
+    headline = document.headline.text if document.headline else None
+    title = f"{headline} – {SITE}" if headline else SITE
+    body: list[str] = []
+    quote_count = 0
+    for position, block in enumerate(document.blocks):
+        text = esc(block.text)
+        if block.kind is BlockKind.HEADLINE:
+            body.append(
+                f'<header class="article-header"><h1>{text}</h1>'
+                f'<p class="byline">Av <a href="/journalist/ntb">NTB</a></p>'
+                f'<time datetime="{date}T08:00:00+02:00">17. april</time></header>'
+            )
+        elif block.kind is BlockKind.CAPTION:
+            body.append(
+                '<figure class="lead-image"><img src="/bilder/toppbilde.jpg" '
+                f'alt="" width="1200" height="800"><figcaption>{text}</figcaption></figure>'
+            )
+        elif block.kind is BlockKind.SUBHEADING:
+            body.append(f"<h2>{text}</h2>")
+        elif block.kind is BlockKind.QUOTE:
+            # Sites mark up dash quotes both ways: as paragraphs and as block quotes.
+            quote_count += 1
+            if quote_count % 2:
+                body.append(f"<blockquote><p>{text}</p></blockquote>")
+            else:
+                body.append(f"<p>{text}</p>")
+        else:
+            cls = ' class="lead"' if position <= 2 and "lead" not in "".join(body) else ""
+            body.append(f"<p{cls}>{text}</p>")
+        if position == len(document.blocks) // 2:
+            links = "".join(
+                f'<li><a href="/artikkel/{i}">{esc(t)}</a></li>' for i, t in enumerate(_RELATED)
+            )
+            body.append(
+                f'<aside class="related-articles"><h3>Les også</h3><ul>{links}</ul></aside>'
+            )
+            body.append(
+                '<div class="ad"><span>Annonse</span><a href="/abo">Kjøp abonnement i dag</a></div>'
+            )
+    menu = "".join(
+        f'<li><a href="/{name.lower()}">{name}</a></li>'
+        for name in ("Nyheter", "Sport", "Kultur", "Meninger")
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="nb">
+<head>
+<meta charset="{encoding}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title)}</title>
+<meta property="og:site_name" content="{SITE}">
+<meta property="og:type" content="article">
+<meta property="article:published_time" content="{date}T08:00:00+02:00">
+<style>body {{ font-family: Georgia, serif; }} .cookie-banner {{ position: fixed; }}</style>
+<script>window.dataLayer = window.dataLayer || []; dataLayer.push({{"page": "artikkel"}});</script>
+</head>
+<body>
+<header class="site-header">
+<a class="logo" href="/">{SITE}</a>
+<nav class="main-menu"><ul>{menu}</ul></nav>
+</header>
+<div id="cookie-banner" class="cookie-banner" role="dialog">
+<p>Vi bruker informasjonskapsler for å gi deg en bedre opplevelse. Les mer i vår
+personvernerklæring.</p>
+<button>Godta alle</button> <button>Bare nødvendige</button>
+</div>
+<main>
+<article class="article">
+{chr(10).join(body)}
+</article>
+<section class="comments">
+<h2>Kommentarer</h2>
+<div class="comment"><p class="author">Leser123</p>
+<p>Dette er bare propaganda fra begge sider, skriver en leser.</p></div>
+</section>
+</main>
+<footer class="site-footer">
+<p>Ansvarlig redaktør: Kari Nordmann. © {SITE} 2023</p>
+<ul><li><a href="/kontakt">Kontakt oss</a></li><li><a href="/personvern">Personvern</a></li></ul>
+</footer>
+<script src="/static/app.js"></script>
+<script>document.getElementById("cookie-banner").hidden = false;</script>
+</body>
+</html>
+"""
+    return page.encode(encoding, errors="xmlcharrefreplace")
+
+
+def markdown(document: Document) -> str:
+    """The article as Markdown: `#` headline, `##` sub-headings, `>` quotes, an image caption."""
+    parts = []
+    for block in document.blocks:
+        text = block.text
+        if block.kind is BlockKind.HEADLINE:
+            parts.append(f"# {text}")
+        elif block.kind is BlockKind.SUBHEADING:
+            parts.append(f"## {text}")
+        elif block.kind is BlockKind.QUOTE:
+            parts.append(f"> {text}")
+        elif block.kind is BlockKind.CAPTION:
+            parts.append(f"![Toppbilde](toppbilde.jpg)\n*{text}*")
+        else:
+            # Some emphasis and a link, as people write: the markup must go.
+            words = text.split(" ")
+            if len(words) > 6:
+                words[1] = f"**{words[1]}**"
+                words[4] = f"[{words[4]}](https://example.org/lenke)"
+            parts.append(_fill(" ".join(words)))
+    front = f"---\ntitle: artikkel\ndate: {full_date(document.date)}\n---\n\n"
+    return front + "\n\n".join(parts) + "\n"
+
+
+def _fill(text: str) -> str:
+    """Wrap at 78 columns as editors do, never starting a line with a list marker."""
+    lines: list[str] = []
+    for line in textwrap.wrap(text, width=78, break_long_words=False, break_on_hyphens=False):
+        if lines and (line[:2] in ("- ", "+ ", "* ") or line[:1] in "#>"):
+            lines[-1] += " " + line
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def write_odt(document: Document, path: Path) -> Path:
+    """The article as an ODT: heading levels, quote and caption styles, a table."""
+    from odf.opendocument import OpenDocumentText
+    from odf.style import ParagraphProperties, Style, TextProperties
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import H, P
+
+    odt = OpenDocumentText()
+    quote = Style(name="Quotations", family="paragraph")
+    quote.addElement(ParagraphProperties(marginleft="1cm"))
+    caption = Style(name="Caption", family="paragraph")
+    caption.addElement(TextProperties(fontstyle="italic"))
+    odt.styles.addElement(quote)
+    odt.styles.addElement(caption)
+    # The last paragraph sits in a one-cell table, as a fact box would: table
+    # text must come through in its place.
+    boxed = max(i for i, b in enumerate(document.blocks) if b.kind is BlockKind.PARAGRAPH)
+    for position, block in enumerate(document.blocks):
+        if block.kind is BlockKind.HEADLINE:
+            odt.text.addElement(H(outlinelevel=1, text=block.text))
+        elif block.kind is BlockKind.SUBHEADING:
+            odt.text.addElement(H(outlinelevel=2, text=block.text))
+        elif block.kind is BlockKind.QUOTE:
+            odt.text.addElement(P(stylename=quote, text=block.text))
+        elif block.kind is BlockKind.CAPTION:
+            odt.text.addElement(P(stylename=caption, text=block.text))
+        elif position == boxed:
+            table = Table(name="Fakta")
+            table.addElement(TableColumn())
+            row, cell = TableRow(), TableCell()
+            cell.addElement(P(text=block.text))
+            row.addElement(cell)
+            table.addElement(row)
+            odt.text.addElement(table)
+        else:
+            odt.text.addElement(P(text=block.text))
+    odt.save(str(path))
+    return path
+
+
+#: Words the PDF writer hyphenates at a line end: (left part, right part).
+PDF_HYPHENATED = {
+    "samarbeidsforumet": ("samarbeids", "forumet"),
+    "forsvarsministeren": ("forsvars", "ministeren"),
+    "statskontrollerte": ("stats", "kontrollerte"),
+    "forsvarsindustrien": ("forsvars", "industrien"),
+    "høytstående": ("høyt", "stående"),
+}
+
+
+def write_pdf(document: Document, path: Path, *, pages: int = 2) -> Path:
+    """The article as a press-service PDF laid out over `pages` pages.
+
+    A running header (site and section) and a footer `Side N av M` on each
+    page; headline in large bold, sub-headings bold, quotes indented,
+    the caption in italic under a grey box standing for the photo. Lines are
+    wrapped by hand so that the words of `PDF_HYPHENATED` break at their
+    hyphen point and hyphenated words (`NATO-landene`) may break after their
+    own hyphen, as typesetting does.
+    """
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen.canvas import Canvas
+
+    width, height = A4
+    left, right, top = 60.0, width - 60.0, height - 80.0
+    items = []  # (font, size, indent, lines, space_after)
+    for block in document.blocks:
+        if block.kind is BlockKind.HEADLINE:
+            font, size, indent = "Helvetica-Bold", 20.0, 0.0
+        elif block.kind is BlockKind.SUBHEADING:
+            font, size, indent = "Helvetica-Bold", 12.0, 0.0
+        elif block.kind is BlockKind.CAPTION:
+            font, size, indent = "Helvetica-Oblique", 9.0, 0.0
+        elif block.kind is BlockKind.QUOTE:
+            font, size, indent = "Helvetica", 10.5, 20.0
+        else:
+            font, size, indent = "Helvetica", 10.5, 0.0
+        lines = _wrap(block.text, font, size, right - left - indent, stringWidth)
+        items.append((block.kind, font, size, indent, lines))
+    total_lines = sum(len(i[4]) for i in items)
+    per_page = -(-total_lines // pages)
+    canvas = Canvas(str(path), pagesize=A4, invariant=1)
+    canvas.setTitle("Artikkel")
+    page, y, used = 1, top, 0
+
+    def furniture() -> None:
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(left, height - 50, f"{SITE} – utenriks")
+        canvas.drawRightString(right, height - 50, full_date(document.date))
+        canvas.drawCentredString(width / 2, 45, f"Side {page} av {pages}")
+
+    furniture()
+    for kind, font, size, indent, lines in items:
+        if kind is BlockKind.CAPTION:
+            canvas.setFillGray(0.8)
+            canvas.rect(left, y - 120, right - left, 110, fill=1, stroke=0)
+            canvas.setFillGray(0)
+            y -= 130
+        for line in lines:
+            if used >= per_page and page < pages:
+                canvas.showPage()
+                page, y, used = page + 1, top, 0
+                furniture()
+            canvas.setFont(font, size)
+            canvas.drawString(left + indent, y - size, line)
+            y -= size * 1.35
+            used += 1
+        y -= size * 0.9  # the gap between paragraphs
+    canvas.showPage()
+    canvas.save()
+    return path
+
+
+def _wrap(text: str, font: str, size: float, room: float, width_of) -> list[str]:
+    """Greedy line filling that breaks long compound words as a typesetter would."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if width_of(candidate, font, size) <= room:
+            line = candidate
+            continue
+        core = word.strip(".,;:«»()?!")
+        split = PDF_HYPHENATED.get(core.lower())
+        # A word with its own hyphen may break after it when its first part is a
+        # name or an acronym (Ukraina-krigen, SCO-møtet); lower-case compounds
+        # (japansk-okkupert) move whole, see bitext/readers/pdf.py.
+        if split is None and "-" in word.strip("-–") and word.index("-") > 0 \
+                and word[0].isupper():
+            head, _, tail = word.partition("-")
+            split = (head, tail)
+            joined_tail = tail
+            first = f"{head}-"
+        elif split is not None:
+            head_len = len(split[0])
+            start = word.index(core)
+            first = word[: start + head_len] + "-"
+            joined_tail = word[start + head_len :]
+        if split is not None:
+            with_first = f"{line} {first}" if line else first
+            if width_of(with_first, font, size) <= room:
+                lines.append(with_first)
+                line = joined_tail
+                continue
+        if line:
+            lines.append(line)
+        line = word
+    if line:
+        lines.append(line)
+    return lines
