@@ -252,7 +252,7 @@ def write_pdf(document: Document, path: Path, *, pages: int = 2) -> Path:
     from reportlab.pdfgen.canvas import Canvas
 
     width, height = A4
-    left, right, top = 60.0, width - 60.0, height - 80.0
+    left, right, top = 60.0, 390.0, height - 80.0
     items = []  # (font, size, indent, lines, space_after)
     for block in document.blocks:
         if block.kind is BlockKind.HEADLINE:
@@ -302,7 +302,16 @@ def write_pdf(document: Document, path: Path, *, pages: int = 2) -> Path:
 
 
 def _wrap(text: str, font: str, size: float, room: float, width_of) -> list[str]:
-    """Greedy line filling that breaks long compound words as a typesetter would."""
+    """Greedy line filling that hyphenates as a typesetter would.
+
+    A word that does not fit is broken: a word of `PDF_HYPHENATED` at its
+    compound joint, another lower-case word of 9 letters or more at a
+    syllable (vowel, then consonant), a word with its own hyphen after that
+    hyphen when its first part is a name or an acronym (`Ukraina-krigen`,
+    `SCO-møtet`). Names are not hyphenated and lower-case compounds with
+    their own hyphen (`japansk-okkupert`) move whole, as style guides ask;
+    bitext/readers/pdf.py says why the second matters.
+    """
     lines: list[str] = []
     line = ""
     for word in text.split():
@@ -310,31 +319,41 @@ def _wrap(text: str, font: str, size: float, room: float, width_of) -> list[str]
         if width_of(candidate, font, size) <= room:
             line = candidate
             continue
-        core = word.strip(".,;:«»()?!")
-        split = PDF_HYPHENATED.get(core.lower())
-        # A word with its own hyphen may break after it when its first part is a
-        # name or an acronym (Ukraina-krigen, SCO-møtet); lower-case compounds
-        # (japansk-okkupert) move whole, see bitext/readers/pdf.py.
-        if split is None and "-" in word.strip("-–") and word.index("-") > 0 \
-                and word[0].isupper():
-            head, _, tail = word.partition("-")
-            split = (head, tail)
-            joined_tail = tail
-            first = f"{head}-"
-        elif split is not None:
-            head_len = len(split[0])
-            start = word.index(core)
-            first = word[: start + head_len] + "-"
-            joined_tail = word[start + head_len :]
-        if split is not None:
+        for first, rest in _break_points(word):
             with_first = f"{line} {first}" if line else first
             if width_of(with_first, font, size) <= room:
                 lines.append(with_first)
-                line = joined_tail
-                continue
-        if line:
-            lines.append(line)
-        line = word
+                line = rest
+                break
+        else:
+            if line:
+                lines.append(line)
+            line = word
     if line:
         lines.append(line)
     return lines
+
+
+def _break_points(word: str) -> list[tuple[str, str]]:
+    """Where `word` may break at a line end, latest first: (first line part, rest)."""
+    core = word.strip(".,;:«»()?!")
+    start = word.find(core)
+    if "-" in core.strip("-"):
+        head = core.split("-")[0]
+        if head[:1].isupper():
+            cut = start + len(head) + 1
+            return [(word[:cut], word[cut:])]
+        return []
+    split = PDF_HYPHENATED.get(core.lower())
+    if split is not None:
+        cut = start + len(split[0])
+        return [(word[:cut] + "-", word[cut:])]
+    if not core.islower() or len(core) < 9:
+        return []
+    vowels = "aeiouyæøå"
+    cuts = [
+        i
+        for i in range(4, len(core) - 3)
+        if core[i - 1] in vowels and core[i] not in vowels and core[i + 1] in vowels
+    ]
+    return [(word[: start + i] + "-", word[start + i :]) for i in reversed(cuts)]
