@@ -11,11 +11,14 @@ of its own, so such a paragraph is a `quote` in every format.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from bitext.documents import Block, BlockKind, Document
+from bitext.limits import LimitExceeded, Limits, ReadError, check_text
 
 #: Dashes that open a spoken quote when followed by a space.
 QUOTE_OPENERS = ("–", "—", "-", "―")
@@ -69,3 +72,28 @@ def build_document(
             has_headline = True
         blocks.append(Block(len(blocks) + 1, kind, text))
     return Document(id=doc_id, path=path, blocks=blocks, date=date, input_kind=input_kind)
+
+
+def check_document(document: Document, path: str | os.PathLike[str], limits: Limits) -> None:
+    """The character limits on what a reader built: the whole text, then each block."""
+    check_text("\n\n".join(b.text for b in document.blocks), path, limits)
+    for block in document.blocks:
+        check_text(block.text, path, limits, block=block.number)
+
+
+class FormatError(ReadError):
+    """A file a reader's library could not make sense of; the message says why.
+
+    Raised without the path; `with_path` adds it when the reader reports it.
+    """
+
+
+@contextlib.contextmanager
+def with_path(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Name the file in a FormatError raised inside, as every ReadError does."""
+    try:
+        yield
+    except LimitExceeded:
+        raise
+    except FormatError as exc:
+        raise ReadError(f"{path}: {exc}") from exc

@@ -21,9 +21,18 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from pathlib import Path
 
 from bitext.documents import BlockKind, Document
-from bitext.readers._structured import build_document, clean_text, paragraph_kind
+from bitext.limits import Limits, check_text, read_file
+from bitext.readers._structured import (
+    FormatError,
+    build_document,
+    check_document,
+    clean_text,
+    paragraph_kind,
+    with_path,
+)
 
 #: Bytes at the start of a page searched for a declared charset (HTML's
 #: prescan reads 1,024; saved pages put comments and scripts first).
@@ -43,11 +52,18 @@ _BROWSER_ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252", "latin-1": "cp1252
 #: Elements whose text is never article text, removed before extraction so a
 #: page with megabytes of inline script costs no more than its article.
 _NEVER_TEXT = ("script", "style", "noscript", "template", "svg", "iframe", "object", "canvas")
+#: A page with more elements than this is refused: trafilatura's time grows
+#: faster than the page (100,000 list items: 46 s), and an article page has
+#: a few thousand (bench/read_formats.py).
+MAX_PAGE_ELEMENTS = 25_000
+#: Above this many elements trafilatura runs without its fallback extractors
+#: (fast mode), which keeps the worst case near 5 s on this machine.
+SLOW_ELEMENTS = 5_000
 _LOGGERS = ("trafilatura", "htmldate", "courlan", "justext")
 
 
-class PageError(ValueError):
-    """A page with no article text in it; the message says why."""
+class PageError(FormatError):
+    """A page with no article text in it; the message says why (without the path)."""
 
 
 def declared_charset(data: bytes) -> str | None:
@@ -92,8 +108,13 @@ def decode_page(data: bytes, path: str = "") -> tuple[str, list[str]]:
     return data.decode("cp1252", errors="replace"), warnings
 
 
-def parse_page(data: bytes, doc_id: str, path: str = "") -> Document:
-    """Read the article of one web page; raises PageError when there is none."""
+def parse_page(data: bytes, doc_id: str, path: str = "", limits: Limits | None = None) -> Document:
+    """Read the article of one web page; raises PageError when there is none.
+
+    A page with more text than `limits.max_article_chars` (LimitExceeded) or
+    more elements than `MAX_PAGE_ELEMENTS` is refused before extraction, so
+    a 50 MB page costs seconds at most.
+    """
     import lxml.html
     from lxml import etree
 
@@ -111,6 +132,13 @@ def parse_page(data: bytes, doc_id: str, path: str = "") -> Document:
         raise PageError(f"not a readable HTML page ({exc})") from exc
     for element in tree.xpath("|".join(f"//{tag}" for tag in _NEVER_TEXT)):
         element.drop_tree()
+    elements = sum(1 for _ in tree.iter())
+    if elements > MAX_PAGE_ELEMENTS:
+        raise PageError(
+            f"the page has {elements:,} elements, over the {MAX_PAGE_ELEMENTS:,} an article "
+            "page has at most (a web application or a long list, not an article)"
+        )
+    check_text(tree.text_content(), path or doc_id, limits or Limits())
     captions = _figure_captions(tree)
     import trafilatura
 
@@ -121,6 +149,7 @@ def parse_page(data: bytes, doc_id: str, path: str = "") -> Document:
         include_images=True,
         include_tables=True,
         include_comments=False,
+        fast=elements > SLOW_ELEMENTS,
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
     body = getattr(result, "body", None)
@@ -208,3 +237,18 @@ def _quiet_loggers() -> None:
         logger = logging.getLogger(name)
         if not logger.handlers:
             logger.addHandler(logging.NullHandler())
+
+
+class HtmlReader:
+    kind = "html"
+    suffixes = (".html", ".htm")
+
+    def read(self, path: Path, doc_id: str, limits: Limits) -> Document:
+        """The page's bytes within the file limit, its article within the text limits."""
+        with with_path(path):
+            document = parse_page(read_file(path, limits), doc_id, str(path), limits)
+        check_document(document, path, limits)
+        return document
+
+
+READER = HtmlReader()

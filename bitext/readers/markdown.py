@@ -16,9 +16,17 @@ A YAML front-matter block is not text either; its `date:` is the date.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from bitext.documents import BlockKind, Document
-from bitext.readers._structured import build_document, clean_text, paragraph_kind
+from bitext.limits import Limits, check_text, read_file
+from bitext.readers._structured import (
+    build_document,
+    check_document,
+    clean_text,
+    paragraph_kind,
+)
+from bitext.readers.base import decode
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _DATE = re.compile(r"^date\s*:\s*[\"']?(\d{4}-\d{2}(?:-\d{2})?)", re.MULTILINE | re.IGNORECASE)
@@ -78,3 +86,20 @@ def _inline_text(children) -> tuple[str, bool]:
         elif child.type == "image":
             has_image = True
     return "".join(parts), has_image
+
+
+class MarkdownReader:
+    kind = "markdown"
+    suffixes = (".md", ".markdown")
+
+    def read(self, path: Path, doc_id: str, limits: Limits) -> Document:
+        """Decoded as plain text is (encodings, binary refused), then parsed."""
+        text, warnings = decode(read_file(path, limits), path)
+        check_text(text, path, limits)
+        document = parse_markdown(text, doc_id, str(path))
+        check_document(document, path, limits)
+        document.warnings.extend(warnings)
+        return document
+
+
+READER = MarkdownReader()

@@ -20,10 +20,21 @@ date of its own (meta.xml's dates are the file's), so none is set.
 
 from __future__ import annotations
 
+import os
 import re
+import zipfile
+from pathlib import Path
 
 from bitext.documents import BlockKind, Document
-from bitext.readers._structured import build_document, clean_text, paragraph_kind
+from bitext.limits import Limits, check_archive, check_file_size, read_zip_member
+from bitext.readers._structured import (
+    FormatError,
+    build_document,
+    check_document,
+    clean_text,
+    paragraph_kind,
+    with_path,
+)
 
 TEXT_MIMETYPE = "application/vnd.oasis.opendocument.text"
 _NS = {
@@ -55,7 +66,7 @@ _SKIPPED = {
 _ENCODED = re.compile(r"_([0-9a-fA-F]{2})_")
 
 
-class OdtError(ValueError):
+class OdtError(FormatError):
     """A file that is not a readable ODT text document; the message says why."""
 
 
@@ -63,9 +74,7 @@ def safe_parser():
     """An lxml parser that expands no entity and fetches nothing."""
     from lxml import etree
 
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def parse_content(content: bytes, doc_id: str, path: str = "") -> Document:
@@ -94,26 +103,41 @@ def parse_content(content: bytes, doc_id: str, path: str = "") -> Document:
     return build_document(items, doc_id, path, input_kind="odt")
 
 
-def read_odt(path, doc_id: str, read_member) -> Document:
-    """Read an ODT file; `read_member(zipfile, name)` reads one member within the limits."""
-    import zipfile
-
+def read_odt(path: Path, doc_id: str, limits: Limits) -> Document:
+    """Read an ODT file: every member judged from the zip directory, then read bounded."""
+    check_file_size(path, os.stat(path).st_size, limits)
     try:
         with zipfile.ZipFile(path) as archive:
+            check_archive(archive, path, limits)
             names = set(archive.namelist())
             if "mimetype" in names:
-                mimetype = read_member(archive, "mimetype").decode("ascii", "replace").strip()
-                if mimetype != TEXT_MIMETYPE:
-                    raise OdtError(f"not an ODT text document (its mimetype is {mimetype!r})")
+                mimetype = read_zip_member(archive, "mimetype", limits)
+                mimetype_text = mimetype.decode("ascii", "replace").strip()
+                if mimetype_text != TEXT_MIMETYPE:
+                    raise OdtError(f"not an ODT text document (its mimetype is {mimetype_text!r})")
             if "META-INF/manifest.xml" in names:
-                if b"encryption-data" in read_member(archive, "META-INF/manifest.xml"):
+                if b"encryption-data" in read_zip_member(archive, "META-INF/manifest.xml", limits):
                     raise OdtError("encrypted ODT (saved with a password); bitext cannot open it")
             if "content.xml" not in names:
                 raise OdtError("not an ODT text document (no content.xml)")
-            content = read_member(archive, "content.xml")
+            content = read_zip_member(archive, "content.xml", limits)
     except zipfile.BadZipFile as exc:
         raise OdtError(f"not a readable ODT file (damaged zip: {exc})") from exc
     return parse_content(content, doc_id, str(path))
+
+
+class OdtReader:
+    kind = "odt"
+    suffixes = (".odt",)
+
+    def read(self, path: Path, doc_id: str, limits: Limits) -> Document:
+        with with_path(path):
+            document = read_odt(path, doc_id, limits)
+        check_document(document, path, limits)
+        return document
+
+
+READER = OdtReader()
 
 
 def _walk(element, items: list[tuple[BlockKind, str]], parents: dict[str, str | None]) -> None:

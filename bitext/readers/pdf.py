@@ -47,9 +47,17 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from bitext.documents import BlockKind, Document
-from bitext.readers._structured import build_document, is_dash_quote
+from bitext.limits import Limits, read_file
+from bitext.readers._structured import (
+    FormatError,
+    build_document,
+    check_document,
+    is_dash_quote,
+    with_path,
+)
 
 #: Lines at each end of a page looked at for running headers and footers.
 _FURNITURE_LINES = 2
@@ -62,9 +70,11 @@ _HYPHENS = ("-", "\u2010", "\u00ad", "\x02")
 _WORD = re.compile(r"\w+(?:-\w+)*")
 _FONT_FLAG_ITALIC = 0x40
 _FONT_FLAG_BOLD = 0x40000
+_BOLD_NAMES = ("bold", "black", "heavy", "semibold")
+_ITALIC_NAMES = ("italic", "oblique")
 
 
-class PdfError(ValueError):
+class PdfError(FormatError):
     """A PDF that cannot be read as an article; the message says why."""
 
 
@@ -87,7 +97,9 @@ class Line:
         return (round(self.size * 2) / 2, self.bold, self.italic)
 
 
-def parse_pdf(data: bytes, doc_id: str, path: str = "", *, max_chars: int | None = None) -> Document:
+def parse_pdf(
+    data: bytes, doc_id: str, path: str = "", *, max_chars: int | None = None
+) -> Document:
     """Read a PDF's text into a Document; raises PdfError with the reason.
 
     `max_chars` stops reading pages once that much text was seen, so a
@@ -97,7 +109,8 @@ def parse_pdf(data: bytes, doc_id: str, path: str = "", *, max_chars: int | None
 
     if b"%%EOF" not in data[-2048:]:
         raise PdfError(
-            "truncated PDF (no end-of-file marker): the file is incomplete; copy or download it again"
+            "truncated PDF (no end-of-file marker): the file is incomplete; "
+            "copy or download it again"
         )
     try:
         pdf = pdfium.PdfDocument(data)
@@ -137,7 +150,9 @@ def parse_pdf(data: bytes, doc_id: str, path: str = "", *, max_chars: int | None
         raise PdfError("no text layer (a scanned PDF?); bitext does no OCR")
     if empty:
         listed = ", ".join(map(str, empty))
-        warnings.append(f"{path}: pages {listed} have no text layer (scanned?); their text is missing")
+        warnings.append(
+            f"{path}: pages {listed} have no text layer (scanned?); their text is missing"
+        )
     lines = drop_furniture(pages)
     blocks = paragraphs(lines)
     vocabulary = _vocabulary(lines)
@@ -220,8 +235,8 @@ def _page_lines(textpage, page_index: int) -> list[Line]:
         if key not in fonts:
             font = name.value.decode("latin-1").lower()
             fonts[key] = (
-                bool(flags.value & _FONT_FLAG_BOLD) or any(w in font for w in ("bold", "black", "heavy")),
-                bool(flags.value & _FONT_FLAG_ITALIC) or any(w in font for w in ("italic", "oblique")),
+                bool(flags.value & _FONT_FLAG_BOLD) or any(w in font for w in _BOLD_NAMES),
+                bool(flags.value & _FONT_FLAG_ITALIC) or any(w in font for w in _ITALIC_NAMES),
             )
         bold, italic = fonts[key]
         chars.append((char, left.value, right.value, size, y.value, bold, italic))
@@ -339,8 +354,9 @@ def join_lines(lines: list[Line], vocabulary: Counter) -> str:
             before = words[-2] if len(words) > 1 else ""
             opens = not before or before.endswith((".", "!", "?", ":"))
             head, _, rest = line.text.partition(" ")
-            joined = rejoin(last.rstrip("".join(_HYPHENS)) + "-", head, vocabulary,
-                            opens_sentence=opens)
+            joined = rejoin(
+                last.rstrip("".join(_HYPHENS)) + "-", head, vocabulary, opens_sentence=opens
+            )
             prefix = text[: len(text) - len(last)]
             text = prefix + joined + (" " + rest if rest else "")
         else:
@@ -357,9 +373,7 @@ def classify(blocks: list[list[Line]], texts: list[str]) -> list[BlockKind]:
     body_size, _, _ = body.most_common(1)[0][0]
     body_left = Counter(round(b[0].x0) for b in blocks if b[0].style[0] == body_size)
     left_edge = min(body_left) if body_left else 0
-    first_page = [
-        i for i, block in enumerate(blocks) if block[0].page == blocks[0][0].page
-    ]
+    first_page = [i for i, block in enumerate(blocks) if block[0].page == blocks[0][0].page]
     largest = max((blocks[i][0].size for i in first_page), default=0)
     headline = next(
         (i for i in first_page if blocks[i][0].size == largest and largest >= body_size * 1.3),
@@ -380,3 +394,20 @@ def classify(blocks: list[list[Line]], texts: list[str]) -> list[BlockKind]:
         else:
             kinds.append(BlockKind.PARAGRAPH)
     return kinds
+
+
+class PdfReader:
+    kind = "pdf"
+    suffixes = (".pdf",)
+
+    def read(self, path: Path, doc_id: str, limits: Limits) -> Document:
+        """The file's bytes within the file limit; pages read until the text limit."""
+        with with_path(path):
+            document = parse_pdf(
+                read_file(path, limits), doc_id, str(path), max_chars=limits.max_article_chars
+            )
+        check_document(document, path, limits)
+        return document
+
+
+READER = PdfReader()
