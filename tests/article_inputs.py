@@ -13,11 +13,15 @@ it comes through. The PDF and ODT are written with reportlab and odfpy
 
 from __future__ import annotations
 
+import difflib
 import html
 import textwrap
 from pathlib import Path
 
 from bitext.documents import BlockKind, Document
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 
 SITE = "Nordavisa"
 
@@ -52,6 +56,38 @@ _RELATED = (
     "Slik blir været i helgen",
     "Rekordmange søkte studieplass i år",
 )
+
+
+def seed_document(path: Path) -> Document:
+    """A seed article read by the text reader: what every other format must give back."""
+    from bitext.readers import read_document
+
+    return read_document(path)
+
+
+def sentences(document: Document) -> list[tuple[str, str]]:
+    """(block kind, sentence) of every sentence, in order, split as the pipeline splits."""
+    from bitext.segmentation import split_sentences
+
+    return [
+        (block.kind.value, sentence)
+        for block in document.blocks
+        for sentence in split_sentences(block.text, "nb")
+    ]
+
+
+def sentence_recall(read: Document, seed: Document) -> float:
+    """Share of the seed's sentences that come through, with their kind, in order."""
+    expected, got = sentences(seed), sentences(read)
+    matcher = difflib.SequenceMatcher(a=expected, b=got, autojunk=False)
+    matched = sum(block.size for block in matcher.get_matching_blocks())
+    return matched / len(expected)
+
+
+def leaked(document: Document, planted: tuple[str, ...] = BOILERPLATE) -> list[str]:
+    """The boilerplate phrases that made it into the document's text."""
+    text = "\n".join(block.text for block in document.blocks)
+    return [phrase for phrase in planted if phrase in text]
 
 
 def full_date(date: str | None) -> str:

@@ -59,6 +59,7 @@ MAX_PAGE_ELEMENTS = 25_000
 #: Above this many elements trafilatura runs without its fallback extractors
 #: (fast mode), which keeps the worst case near 5 s on this machine.
 SLOW_ELEMENTS = 5_000
+_OPENING_TAG = re.compile(r"<[a-zA-Z]")
 _LOGGERS = ("trafilatura", "htmldate", "courlan", "justext")
 
 
@@ -124,6 +125,11 @@ def parse_page(data: bytes, doc_id: str, path: str = "", limits: Limits | None =
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
     if not text.strip():
         raise PageError("empty page: no article text")
+    if text.count("<") > 4 * MAX_PAGE_ELEMENTS:
+        # Before parsing: a page of millions of elements would fill memory first.
+        tags = sum(1 for _ in _OPENING_TAG.finditer(text))
+        if tags > 2 * MAX_PAGE_ELEMENTS:
+            raise PageError(_too_many(tags))
     try:
         tree = lxml.html.document_fromstring(
             text, parser=lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
@@ -134,12 +140,10 @@ def parse_page(data: bytes, doc_id: str, path: str = "", limits: Limits | None =
         element.drop_tree()
     elements = sum(1 for _ in tree.iter())
     if elements > MAX_PAGE_ELEMENTS:
-        raise PageError(
-            f"the page has {elements:,} elements, over the {MAX_PAGE_ELEMENTS:,} an article "
-            "page has at most (a web application or a long list, not an article)"
-        )
+        raise PageError(_too_many(elements))
     check_text(tree.text_content(), path or doc_id, limits or Limits())
     captions = _figure_captions(tree)
+    link_texts = {clean_text(link.text_content()) for link in tree.iter("a")} - {""}
     import trafilatura
 
     result = trafilatura.bare_extraction(
@@ -159,8 +163,10 @@ def parse_page(data: bytes, doc_id: str, path: str = "", limits: Limits | None =
             "or the article is loaded by a script and was not saved)"
         )
     items = list(_blocks(body, captions))
-    if not any(kind is not BlockKind.CAPTION for kind, _ in items):
-        raise PageError("no article text found in the page")
+    if not any(kind is not BlockKind.CAPTION for kind, _ in items) or _links_only(
+        items, link_texts
+    ):
+        raise PageError("no article text found in the page (only navigation, lists or links)")
     if not any(kind is BlockKind.HEADLINE for kind, _ in items):
         title = clean_text(result.title or "")
         if title and title != clean_text(result.sitename or ""):
@@ -171,6 +177,13 @@ def parse_page(data: bytes, doc_id: str, path: str = "", limits: Limits | None =
     document = build_document(items, doc_id, path, date=result.date or None, input_kind="html")
     document.warnings.extend(warnings)
     return document
+
+
+def _too_many(elements: int) -> str:
+    return (
+        f"the page has {elements:,} elements, over the {MAX_PAGE_ELEMENTS:,} an article "
+        "page has at most (a web application or a long list, not an article)"
+    )
 
 
 def _figure_captions(tree) -> dict[str, str]:
@@ -216,6 +229,15 @@ def _blocks(body, captions: dict[str, str]):
         else:  # p, code and anything newer trafilatura may emit
             text = _text(element)
             yield paragraph_kind(clean_text(text)), text
+
+
+def _links_only(items: list[tuple[BlockKind, str]], link_texts: set[str]) -> bool:
+    """Whether what was kept is nearly all the page's link texts: a menu or a
+    list of headlines, which trafilatura's last-resort extraction returns
+    when a page has no article."""
+    text = " ".join(clean_text(t) for _, t in items)
+    linked = sum(len(link) for link in link_texts if len(link) > 1 and link in text)
+    return linked >= 0.8 * len(text)
 
 
 def _text(element) -> str:
