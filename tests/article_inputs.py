@@ -223,28 +223,84 @@ def _fill(text: str) -> str:
     return "\n".join(lines)
 
 
-def write_odt(document: Document, path: Path) -> Path:
-    """The article as an ODT: heading levels, quote and caption styles, a table."""
+def write_odt(document: Document, path: Path, *, for_print: bool = False) -> Path:
+    """The article as an ODT with LibreOffice's style names and a table.
+
+    Headings use Heading 1/2, body text Text body, quotes Quotations, the
+    caption Caption. With `for_print`, every page has a running header and a
+    `Side N` footer and the article breaks onto a second page, so the PDF
+    LibreOffice makes of it is a two-page article with page furniture.
+    """
     from odf.opendocument import OpenDocumentText
-    from odf.style import ParagraphProperties, Style, TextProperties
+    from odf.style import (
+        Footer,
+        Header,
+        MasterPage,
+        PageLayout,
+        PageLayoutProperties,
+        ParagraphProperties,
+        Style,
+        TextProperties,
+    )
     from odf.table import Table, TableCell, TableColumn, TableRow
-    from odf.text import H, P
+    from odf.text import H, P, PageNumber
 
     odt = OpenDocumentText()
-    quote = Style(name="Quotations", family="paragraph")
-    quote.addElement(ParagraphProperties(marginleft="1cm"))
-    caption = Style(name="Caption", family="paragraph")
-    caption.addElement(TextProperties(fontstyle="italic"))
-    odt.styles.addElement(quote)
-    odt.styles.addElement(caption)
+
+    def style(name, display, size, *, bold=False, italic=False, indent=None, parent=None):
+        made = Style(name=name, displayname=display, family="paragraph")
+        if parent is not None:
+            made.setAttribute("parentstylename", parent)
+        made.addElement(ParagraphProperties(marginbottom="0.3cm", marginleft=indent or "0cm"))
+        made.addElement(
+            TextProperties(
+                fontsize=size,
+                fontweight="bold" if bold else "normal",
+                fontstyle="italic" if italic else "normal",
+            )
+        )
+        odt.styles.addElement(made)
+        return made
+
+    heading1 = style("Heading_20_1", "Heading 1", "20pt", bold=True)
+    heading2 = style("Heading_20_2", "Heading 2", "13pt", bold=True)
+    body = style("Text_20_body", "Text body", "11pt")
+    quote = style("Quotations", "Quotations", "11pt", indent="1cm")
+    caption = style("Caption", "Caption", "9pt", italic=True)
+    new_page = Style(name="P_break", family="paragraph", parentstylename=body)
+    new_page.addElement(ParagraphProperties(breakbefore="page"))
+    odt.automaticstyles.addElement(new_page)
+    if for_print:
+        layout = PageLayout(name="pm1")
+        layout.addElement(
+            PageLayoutProperties(
+                pagewidth="21cm",
+                pageheight="29.7cm",
+                margintop="1.5cm",
+                marginbottom="1.5cm",
+                marginleft="2.5cm",
+                marginright="2.5cm",
+            )
+        )
+        odt.automaticstyles.addElement(layout)
+        master = MasterPage(name="Standard", pagelayoutname=layout)
+        header, footer = Header(), Footer()
+        header.addElement(P(stylename=caption, text=f"{SITE} – utenriks"))
+        number = P(stylename=caption, text="Side ")
+        number.addElement(PageNumber(selectpage="current", text="1"))
+        footer.addElement(number)
+        master.addElement(header)
+        master.addElement(footer)
+        odt.masterstyles.addElement(master)
     # The last paragraph sits in a one-cell table, as a fact box would: table
     # text must come through in its place.
     boxed = max(i for i, b in enumerate(document.blocks) if b.kind is BlockKind.PARAGRAPH)
+    middle = len(document.blocks) // 2
     for position, block in enumerate(document.blocks):
         if block.kind is BlockKind.HEADLINE:
-            odt.text.addElement(H(outlinelevel=1, text=block.text))
+            odt.text.addElement(H(outlinelevel=1, stylename=heading1, text=block.text))
         elif block.kind is BlockKind.SUBHEADING:
-            odt.text.addElement(H(outlinelevel=2, text=block.text))
+            odt.text.addElement(H(outlinelevel=2, stylename=heading2, text=block.text))
         elif block.kind is BlockKind.QUOTE:
             odt.text.addElement(P(stylename=quote, text=block.text))
         elif block.kind is BlockKind.CAPTION:
@@ -253,12 +309,15 @@ def write_odt(document: Document, path: Path) -> Path:
             table = Table(name="Fakta")
             table.addElement(TableColumn())
             row, cell = TableRow(), TableCell()
-            cell.addElement(P(text=block.text))
+            cell.addElement(P(stylename=body, text=block.text))
             row.addElement(cell)
             table.addElement(row)
             odt.text.addElement(table)
         else:
-            odt.text.addElement(P(text=block.text))
+            paragraph_style = new_page if for_print and position >= middle else body
+            if paragraph_style is new_page:
+                middle = len(document.blocks)  # one break only
+            odt.text.addElement(P(stylename=paragraph_style, text=block.text))
     odt.save(str(path))
     return path
 
@@ -270,26 +329,16 @@ PDF_HYPHENATED = {
     "statskontrollerte": ("stats", "kontrollerte"),
     "forsvarsindustrien": ("forsvars", "industrien"),
     "høytstående": ("høyt", "stående"),
+    "sikkerhetspolitikk": ("sikkerhets", "politikk"),
+    "sikkerhetspolitikken": ("sikkerhets", "politikken"),
 }
 
 
-def write_pdf(document: Document, path: Path, *, pages: int = 2) -> Path:
-    """The article as a press-service PDF laid out over `pages` pages.
-
-    A running header (site and section) and a footer `Side N av M` on each
-    page; headline in large bold, sub-headings bold, quotes indented,
-    the caption in italic under a grey box standing for the photo. Lines are
-    wrapped by hand so that the words of `PDF_HYPHENATED` break at their
-    hyphen point and hyphenated words (`NATO-landene`) may break after their
-    own hyphen, as typesetting does.
-    """
-    from reportlab.lib.pagesizes import A4
+def pdf_layout(document: Document, column: float = 330.0) -> list[tuple]:
+    """(kind, font, size, indent, lines) of each block as `write_pdf` sets it."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.pdfgen.canvas import Canvas
 
-    width, height = A4
-    left, right, top = 60.0, 390.0, height - 80.0
-    items = []  # (font, size, indent, lines, space_after)
+    items = []
     for block in document.blocks:
         if block.kind is BlockKind.HEADLINE:
             font, size, indent = "Helvetica-Bold", 20.0, 0.0
@@ -301,11 +350,39 @@ def write_pdf(document: Document, path: Path, *, pages: int = 2) -> Path:
             font, size, indent = "Helvetica", 10.5, 20.0
         else:
             font, size, indent = "Helvetica", 10.5, 0.0
-        lines = _wrap(block.text, font, size, right - left - indent, stringWidth)
+        lines = _wrap(block.text, font, size, column - indent, stringWidth)
         items.append((block.kind, font, size, indent, lines))
+    return items
+
+
+def write_pdf(
+    document: Document,
+    path: Path,
+    *,
+    pages: int = 2,
+    column: float = 330.0,
+    password: str | None = None,
+) -> Path:
+    """The article as a press-service PDF laid out over `pages` pages.
+
+    A running header (site, section and date) and a footer `Side N av M` on
+    each page; headline in large bold, sub-headings bold, quotes indented,
+    the caption in italic under a grey box standing for the photo. The text
+    column is `column` points wide, as narrow as a newspaper's, and lines
+    are filled and hyphenated by `_wrap`, so words break at line ends as in
+    print. Helvetica's WinAnsi encoding covers æøå, « » and the dash. With
+    `password` the file is encrypted (RC4, a user password needed to open it).
+    """
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    width, height = A4
+    left, top = 60.0, height - 80.0
+    right = left + column
+    items = pdf_layout(document, column)
     total_lines = sum(len(i[4]) for i in items)
     per_page = -(-total_lines // pages)
-    canvas = Canvas(str(path), pagesize=A4, invariant=1)
+    canvas = Canvas(str(path), pagesize=A4, invariant=1, encrypt=password)
     canvas.setTitle("Artikkel")
     page, y, used = 1, top, 0
 

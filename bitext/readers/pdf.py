@@ -27,10 +27,14 @@ rebuilds the article from them:
      one does: keep;
   4. the part before starts with a capital and does not open a sentence:
      keep (`Ukraina-krigen`, `Shanghai-toppmøtet`);
-  5. otherwise join (`sikkerhets-` / `politikk` -> `sikkerhetspolitikk`).
-  Lower-case compounds with their own hyphen (`japansk-okkupert`) broken
-  exactly there and found nowhere else in the text are joined wrongly: no
-  rule without a dictionary tells them from a split word.
+  5. the part before is an adjective in -sk of 5 letters or more: keep
+     (`japansk-okkupert`, `russisk-ukrainsk`: the usual lower-case
+     compounds written with a hyphen; word processors break lines there);
+  6. otherwise join (`sikkerhets-` / `politikk` -> `sikkerhetspolitikk`).
+  Without a dictionary no rule is always right: other lower-case compounds
+  with their own hyphen (`militær-politiske`) broken exactly there and found
+  nowhere else in the text are joined, and a closed compound split after
+  an -sk stem (`norsk-` / `språklig`) keeps its hyphen.
 - **Kinds**: the largest text on the first page is the headline; other
   text larger than the body, or bold short blocks, sub-headings; italic
   text or text smaller than the body a caption; indented blocks and
@@ -340,6 +344,8 @@ def rejoin(left: str, right: str, vocabulary: Counter, *, opens_sentence: bool =
     if vocabulary.get(f"{core_left}-{tail}"):
         return keep
     if part[:1].isupper() and not opens_sentence:
+        return keep
+    if len(part) >= 5 and part.endswith("sk"):
         return keep
     return stem + right
 
