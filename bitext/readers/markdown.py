@@ -7,7 +7,7 @@ escaped characters) are its job, not a pile of regular expressions here.
 
 Kinds: the first `#` heading is the headline, later headings (`##`, `###`
 and any further `#`) sub-headings, paragraphs inside `>` quotes quotes, an
-image followed by text in one paragraph a caption (the text; the image's alt
+image opening a paragraph of text a caption (the text; the image's alt
 text describes the picture and is left out). List items and table cells are
 paragraphs. Code and raw HTML blocks are left out: neither is article text.
 A YAML front-matter block is not text either; its `date:` is the date.
@@ -75,17 +75,17 @@ def parse_markdown(text: str, doc_id: str, path: str = "") -> Document:
 
 
 def _inline_text(children) -> tuple[str, bool]:
-    """Plain text of an inline token's children, and whether it held an image."""
+    """Plain text of an inline token's children, and whether they open with an image."""
     parts = []
-    has_image = False
+    opens_with_image = False
     for child in children:
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
-        elif child.type == "image":
-            has_image = True
-    return "".join(parts), has_image
+        elif child.type == "image" and not "".join(parts).strip():
+            opens_with_image = True
+    return "".join(parts), opens_with_image
 
 
 class MarkdownReader:

@@ -62,6 +62,7 @@ _SKIPPED = {
     f"{_TABLE}table-column",
     f"{_OFFICE}forms",
 }
+_ENTITIES = "content.xml declares entities (no office program writes them); refused"
 # Style names are stored with spaces and other characters as _xx_ (hex).
 _ENCODED = re.compile(r"_([0-9a-fA-F]{2})_")
 
@@ -81,6 +82,9 @@ def parse_content(content: bytes, doc_id: str, path: str = "") -> Document:
     """A Document from an ODT's `content.xml` bytes."""
     from lxml import etree
 
+    prolog = content.split(b"<office:", 1)[0]
+    if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
+        raise OdtError(_ENTITIES)
     try:
         root = etree.fromstring(content, parser=safe_parser())
     except etree.XMLSyntaxError as exc:
@@ -89,7 +93,7 @@ def parse_content(content: bytes, doc_id: str, path: str = "") -> Document:
         root.getroottree().docinfo.internalDTD is not None
         or next(root.iter(etree.Entity), None) is not None
     ):
-        raise OdtError("content.xml declares entities (not from an office program); refused")
+        raise OdtError(_ENTITIES)
     text = root.find(f"{_OFFICE}body/{_OFFICE}text")
     if text is None:
         raise OdtError("no text body in content.xml (a spreadsheet or a drawing?)")
