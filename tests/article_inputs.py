@@ -322,6 +322,32 @@ def write_odt(document: Document, path: Path, *, for_print: bool = False) -> Pat
     return path
 
 
+def write_zip_bomb(path: Path, unpacked: int = 200_000_000) -> Path:
+    """An ODT-shaped zip whose content.xml is `unpacked` bytes of one repeated paragraph."""
+    import zipfile
+
+    head = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
+        "<office:body><office:text>"
+    )
+    tail = "</office:text></office:body></office:document-content>"
+    block = ("<text:p>" + "Blablabla " * 50 + "</text:p>").encode() * 2000
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr(
+            zipfile.ZipInfo("mimetype"),
+            b"application/vnd.oasis.opendocument.text",
+            compress_type=zipfile.ZIP_STORED,
+        )
+        with archive.open("content.xml", "w", force_zip64=True) as member:
+            member.write(head.encode())
+            for _ in range(unpacked // len(block)):
+                member.write(block)
+            member.write(tail.encode())
+    return path
+
+
 #: Words the PDF writer hyphenates at a line end: (left part, right part).
 PDF_HYPHENATED = {
     "samarbeidsforumet": ("samarbeids", "forumet"),

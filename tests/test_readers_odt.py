@@ -15,7 +15,7 @@ import pytest
 from bitext.limits import LimitExceeded, Limits
 from bitext.readers import ReadError, read_document
 
-from .article_inputs import SEEDS, seed_document, sentences, write_odt
+from .article_inputs import SEEDS, seed_document, sentences, write_odt, write_zip_bomb
 
 CONTENT_HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -116,20 +116,7 @@ def test_external_entity_is_refused_not_resolved(tmp_path):
 
 def test_zip_bomb_renamed_odt_is_refused_by_the_limits(tmp_path):
     """200 MB of one repeated paragraph packs into a few hundred KB."""
-    path = tmp_path / "bombe.odt"
-    paragraph = "<text:p>" + "Blablabla " * 50 + "</text:p>"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr(
-            zipfile.ZipInfo("mimetype"),
-            b"application/vnd.oasis.opendocument.text",
-            compress_type=zipfile.ZIP_STORED,
-        )
-        with archive.open("content.xml", "w", force_zip64=True) as member:
-            member.write(CONTENT_HEAD.split("{body}")[0].format(doctype="").encode())
-            block = (paragraph * 2000).encode()
-            for _ in range(200_000_000 // len(block)):
-                member.write(block)
-            member.write(CONTENT_HEAD.split("{body}")[1].encode())
+    path = write_zip_bomb(tmp_path / "bombe.odt")
     assert path.stat().st_size < 2_000_000
     with pytest.raises(LimitExceeded, match=r"bombe\.odt: .*content\.xml") as info:
         read_document(path)
