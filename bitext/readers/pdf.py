@@ -178,12 +178,11 @@ def _page_lines(textpage, page_index: int) -> list[Line]:
         return []
     handle = textpage.raw
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    x, y = ctypes.c_double(), ctypes.c_double()
     name = ctypes.create_string_buffer(128)
     flags = ctypes.c_int()
     lines: list[Line] = []
     chars: list[tuple[str, float, float, float, float, bool, bool]] = []
-    fonts: dict[tuple[bytes, int], tuple[bool, bool]] = {}
+    styles: dict[int | None, tuple[float, bool, bool]] = {}
 
     def close_line() -> None:
         visible = [c for c in chars if not c[0].isspace()]
@@ -221,31 +220,40 @@ def _page_lines(textpage, page_index: int) -> list[Line]:
         if not char:
             continue
         raw.FPDFText_GetCharBox(handle, index, left, right, bottom, top)
-        raw.FPDFText_GetCharOrigin(handle, index, x, y)
-        size = raw.FPDFText_GetFontSize(handle, index)
-        if chars and abs(y.value - chars[-1][4]) > max(size, 1.0) * 0.5 and not char.isspace():
+        # Characters of one text object share font, size and transformation:
+        # their style is looked up once (a third of the time of a page).
+        key = ctypes.cast(raw.FPDFText_GetTextObject(handle, index), ctypes.c_void_p).value
+        style = styles.get(key)
+        if style is None:
+            style = styles[key] = _char_style(handle, index, name, flags, raw)
+        size, bold, italic = style
+        base = bottom.value
+        if chars and abs(base - chars[-1][4]) > max(size, 1.0) * 0.5 and not char.isspace():
             close_line()  # a line break PDFium did not mark
         if char == "\x02":
             # PDFium's mark for a hyphen it took for a soft one: it joins the two
             # lines itself. bitext decides (see `rejoin`), so the line ends here.
-            chars.append(("-", left.value, right.value, size, y.value, False, False))
+            chars.append(("-", left.value, right.value, size, base, False, False))
             close_line()
             continue
         if char.isspace():
-            chars.append((" ", x.value, x.value, size, y.value, False, False))
+            chars.append((" ", left.value, left.value, size, base, False, False))
             continue
-        raw.FPDFText_GetFontInfo(handle, index, name, len(name), ctypes.byref(flags))
-        key = (name.value, flags.value)
-        if key not in fonts:
-            font = name.value.decode("latin-1").lower()
-            fonts[key] = (
-                bool(flags.value & _FONT_FLAG_BOLD) or any(w in font for w in _BOLD_NAMES),
-                bool(flags.value & _FONT_FLAG_ITALIC) or any(w in font for w in _ITALIC_NAMES),
-            )
-        bold, italic = fonts[key]
-        chars.append((char, left.value, right.value, size, y.value, bold, italic))
+        chars.append((char, left.value, right.value, size, base, bold, italic))
     close_line()
     return lines
+
+
+def _char_style(handle, index: int, name, flags, raw) -> tuple[float, bool, bool]:
+    """Font size, bold, italic of one character (from its font's flags and name)."""
+    import ctypes
+
+    size = raw.FPDFText_GetFontSize(handle, index)
+    raw.FPDFText_GetFontInfo(handle, index, name, len(name), ctypes.byref(flags))
+    font = name.value.decode("latin-1").lower()
+    bold = bool(flags.value & _FONT_FLAG_BOLD) or any(w in font for w in _BOLD_NAMES)
+    italic = bool(flags.value & _FONT_FLAG_ITALIC) or any(w in font for w in _ITALIC_NAMES)
+    return size, bold, italic
 
 
 def _furniture_key(text: str) -> str:
