@@ -18,18 +18,19 @@ from pathlib import Path
 
 from bitext.limits import ReadError
 
-#: Bytes looked at; PDF readers accept the `%PDF-` signature anywhere in the first 1,024.
+#: Bytes looked at (for a zip, its directory is read as well).
 _HEAD = 1024
 _BINARY_KINDS = ("pdf", "odt", "docx")
 _OTHER_SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office (OLE) document such as .doc"),
     (b"{\\rtf", "an RTF document"),
     (b"\x1f\x8b", "a gzip archive"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"Rar!", "a RAR archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
 )
 
 
@@ -38,7 +39,7 @@ def content_kind(path: str | os.PathLike[str]) -> str | None:
     format, or None for anything else (text, HTML, Markdown, unknown)."""
     with open(path, "rb") as handle:
         head = handle.read(_HEAD)
-    if b"%PDF-" in head:
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n\x00").startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return _zip_kind(path)
