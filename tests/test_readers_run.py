@@ -42,7 +42,7 @@ def shelf(tmp_path_factory, installed_models):
     write_pdf(first, src / "lagret.html")  # a PDF saved under a page's name
     data = (src / "presse.pdf").read_bytes()
     (src / "avkuttet.pdf").write_bytes(data[: len(data) // 2])
-    write_zip_bomb(src / "bombe.odt")
+    write_zip_bomb(src / "bombe.odt", unpacked=100_000_000)
     (src / "bilde.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))
     (src / "tabell.csv").write_text("a,b\n1,2\n")
     (src / ".skjult.html").write_bytes(news_page(first))
