@@ -5,8 +5,9 @@ pypdfium2: Apache-2.0/BSD; PyMuPDF is AGPL and not an option) gives each
 character with its position, size and font in reading order; this module
 rebuilds the article from them:
 
-- **Lines** are PDFium's; each keeps its left and right edge, baseline,
-  font size and whether it is bold or italic.
+- **Lines** are PDFium's (and a new one wherever the text jumps down);
+  each keeps its left and right edge, height on the page, font size and
+  whether it is bold or italic.
 - **Running headers and footers** are the first and last two lines of a
   page whose text, with digits masked, repeats on another page
   (`Nordavisa – utenriks 2023-04-17`, `Side 1 av 2`), and lone page numbers
@@ -16,7 +17,7 @@ rebuilds the article from them:
   clearly larger than the line spacing, or after a line that ends a
   sentence and had room left for the next line's first word (a line that
   stops early ends its paragraph: typesetters fill lines). Across a page
-  break only that last test applies, so a paragraph running over two pages
+  break the gap is not counted, so a paragraph running over two pages
   stays one.
 - **Hyphenation** at a line end is undone when it split a word and kept
   when the hyphen is the word's own, by this rule, in order:
