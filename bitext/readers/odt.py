@@ -20,13 +20,12 @@ date of its own (meta.xml's dates are the file's), so none is set.
 
 from __future__ import annotations
 
-import os
 import re
 import zipfile
 from pathlib import Path
 
 from bitext.documents import BlockKind, Document
-from bitext.limits import Limits, check_archive, check_file_size, read_zip_member
+from bitext.limits import Limits, open_archive, read_file, read_zip_member
 from bitext.readers._structured import (
     FormatError,
     build_document,
@@ -108,11 +107,10 @@ def parse_content(content: bytes, doc_id: str, path: str = "") -> Document:
 
 
 def read_odt(path: Path, doc_id: str, limits: Limits) -> Document:
-    """Read an ODT file: every member judged from the zip directory, then read bounded."""
-    check_file_size(path, os.stat(path).st_size, limits)
+    """Read an ODT file: the archive judged from its zip directory, members read bounded."""
+    data = read_file(path, limits)
     try:
-        with zipfile.ZipFile(path) as archive:
-            check_archive(archive, path, limits)
+        with open_archive(data, path, limits) as archive:
             names = set(archive.namelist())
             if "mimetype" in names:
                 mimetype = read_zip_member(archive, "mimetype", limits)
