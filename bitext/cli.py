@@ -201,7 +201,9 @@ def _export_choices(format: str, granularity: str | None) -> list[str]:
 def translate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Article files or folders (default: seeds/)."),
+        typer.Argument(
+            help="Article files (.txt .docx .html .pdf .odt .md) or folders (default: seeds/)."
+        ),
     ] = None,
     output: Annotated[
         Path,

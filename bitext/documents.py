@@ -47,6 +47,9 @@ class Document:
     language: str | None = None
     language_confidence: float | None = None
     warnings: list[str] = field(default_factory=list)
+    #: What the file was read as (`text`, `docx`, `html`, `pdf`, `odt`, `markdown`):
+    #: exports name it, and a file whose ending lies says here what it really was.
+    input_kind: str | None = None
 
     @property
     def headline(self) -> Block | None:

@@ -363,12 +363,13 @@ def translate_paths(
     from bitext.readers import find_articles
 
     options = options or TranslateOptions()
+    unread: list[tuple[Path, str]] = []
     try:
         check_formats(options.formats)
     except UnknownFormat as exc:
         raise RequestError(str(exc)) from exc
     try:
-        files = list(find_articles(paths))
+        files = list(find_articles(paths, skipped=unread))
     except FileNotFoundError as exc:
         raise RequestError(str(exc)) from exc
     try:
@@ -435,6 +436,11 @@ def translate_paths(
     finally:
         if run.memory is not None:
             run.memory.close()
+    # Files no reader takes are named with their kind, never ignored in silence.
+    for path, reason in unread:
+        summary.results.append(
+            DocumentResult(path=str(path), document=path.stem, status="skipped", reason=reason)
+        )
     if options.combine and run.combined and not summary.interrupted and run.halted is None:
         documents = [
             run.combined[r.document] for r in summary.results if r.document in run.combined
@@ -702,6 +708,10 @@ def build_bilingual(
         else:
             row.origin = "reviewed" if row.source in reviewed else "model"
     metadata = {}
+    if document.input_kind:
+        from bitext.readers import input_name
+
+        metadata["Input"] = input_name(document.input_kind)
     if model is not None and run.glossary is not None:
         metadata["Glossary"] = run.glossary.name
     if document.language_confidence is not None:

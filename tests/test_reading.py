@@ -244,15 +244,20 @@ def test_folders_hidden_files_lock_files_and_names(tmp_path):
         ".skjult.txt",
         ".hidden/d.txt",
         "~$c.docx",
-        "notes.md",
+        "photo.jpg",
     ]:
         (root / name).write_bytes(b"x")
-    found = [p.relative_to(root).as_posix() for p in find_articles([root])]
+    skipped = []
+    found = [p.relative_to(root).as_posix() for p in find_articles([root], skipped=skipped)]
     assert found == [
         "Navn med æøå og mellomrom.txt",
         "a.txt",
         "sub folder/b.TXT",
         "sub folder/c.docx",
+    ]
+    # A file no reader takes is reported with its kind; hidden and lock files are not.
+    assert [(p.name, r.split(";")[0]) for p, r in skipped] == [
+        ("photo.jpg", "not an article format: a .jpg file (image/jpeg)")
     ]
     # A hidden file named on its own is read.
     assert list(find_articles([root / ".skjult.txt"])) == [root / ".skjult.txt"]

@@ -397,7 +397,10 @@ def align_documents(
     if translator is not None:
         model = translator.package.label
     weak = sum(link.weak for link in links)
+    from bitext.readers import input_name
+
     metadata = {
+        "Input": input_name(source.input_kind or "text"),
         "Translation file": target.path or target.id,
         "Alignment": f"{len(links)} links, {weak} weak (score < 0.5)",
     }

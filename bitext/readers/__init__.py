@@ -26,18 +26,37 @@ __all__ = [
     "document_id",
     "find_articles",
     "get_reader",
+    "input_name",
     "parse_article",
     "read_document",
+    "reader_of_kind",
+    "skipped_reason",
 ]
 
 #: file ending -> module of `bitext.readers` reading it (imported when used).
 _MODULES = {
     ".txt": "text",
     ".docx": "docx",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".odt": "odt",
+    ".md": "markdown",
+    ".markdown": "markdown",
 }
 
 #: File endings read as articles when a folder is given.
 ARTICLE_SUFFIXES = tuple(_MODULES)
+
+#: How exports name the kind of file an article was read from (metadata "Input").
+_INPUT_NAMES = {
+    "text": "plain text",
+    "docx": "Word document (.docx)",
+    "html": "web page (HTML)",
+    "pdf": "PDF",
+    "odt": "OpenDocument text (.odt)",
+    "markdown": "Markdown",
+}
 
 #: The reader of a file named on the command line with another ending.
 _DEFAULT = "text"
@@ -47,6 +66,16 @@ def get_reader(path: str | os.PathLike[str]) -> Reader:
     """The reader for a file, by its ending; plain text for an unknown one."""
     name = _MODULES.get(Path(path).suffix.lower(), _DEFAULT)
     return importlib.import_module(f"bitext.readers.{name}").READER
+
+
+def reader_of_kind(kind: str) -> Reader:
+    """The reader of a kind (`pdf`, `html` ...): each kind's module has its name."""
+    return importlib.import_module(f"bitext.readers.{kind}").READER
+
+
+def input_name(kind: str) -> str:
+    """The name exports give an input kind ("web page (HTML)" for `html`)."""
+    return _INPUT_NAMES.get(kind, kind)
 
 
 def document_id(path: Path) -> str:
@@ -61,15 +90,29 @@ def read_document(
 
     `limits` None means the default `Limits`.
     """
+    from bitext.readers.sniff import reader_for
+
     path = Path(path)
     try:
-        return get_reader(path).read(path, doc_id or document_id(path), limits or Limits())
+        # The content decides when the ending lies (a PDF saved as .html).
+        reader, warning = reader_for(path, get_reader(path), reader_of_kind)
+        document = reader.read(path, doc_id or document_id(path), limits or Limits())
     except OSError as exc:
         raise ReadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    document.input_kind = document.input_kind or reader.kind
+    if warning:
+        document.warnings.insert(0, warning)
+    return document
 
 
-def find_articles(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+def find_articles(
+    paths: Iterable[str | os.PathLike[str]], skipped: list[tuple[Path, str]] | None = None
+) -> Iterator[Path]:
     """Article files under the given paths, in a stable order, each once.
+
+    Files in folders that no reader takes are left out; with `skipped`, each
+    is appended there with the reason (`skipped_reason`), so a run can say
+    so instead of ignoring them in silence.
 
     Folders are walked recursively; hidden files and folders and Word's
     `~$` lock files are skipped. Symlinked folders are followed, but each
@@ -85,7 +128,7 @@ def find_articles(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
         if path.is_file():
             found = [path]
         elif path.is_dir():
-            found = _walk(path)
+            found = _walk(path, skipped)
         else:
             raise FileNotFoundError(f"no such file or folder: {path}")
         for item in found:
@@ -98,7 +141,7 @@ def find_articles(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
                 yield item
 
 
-def _walk(folder: Path) -> list[Path]:
+def _walk(folder: Path, skipped: list[tuple[Path, str]] | None = None) -> list[Path]:
     found = []
     visited: set[tuple[int, int]] = set()
     for root, dirs, files in os.walk(folder, followlinks=True):
@@ -113,7 +156,28 @@ def _walk(folder: Path) -> list[Path]:
         visited.add((info.st_dev, info.st_ino))
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
-            if name.startswith((".", "~$")) or not name.lower().endswith(ARTICLE_SUFFIXES):
+            if name.startswith((".", "~$")):
+                continue
+            if not name.lower().endswith(ARTICLE_SUFFIXES):
+                if skipped is not None:
+                    skipped.append((Path(root) / name, skipped_reason(Path(name))))
                 continue
             found.append(Path(root) / name)
+    if skipped is not None:
+        skipped.sort(key=lambda item: item[0].as_posix())
     return sorted(found, key=lambda p: p.as_posix())
+
+
+def skipped_reason(path: Path) -> str:
+    """Why a file in a folder is not read: its kind, and the kinds bitext reads."""
+    import mimetypes
+
+    suffix = path.suffix.lower()
+    mime, _ = mimetypes.guess_type(path.name, strict=False)
+    if not suffix:
+        kind = "a file without an ending"
+    elif mime:
+        kind = f"a {suffix} file ({mime})"
+    else:
+        kind = f"a {suffix} file"
+    return f"not an article format: {kind}; bitext reads {', '.join(ARTICLE_SUFFIXES)}"
