@@ -228,8 +228,7 @@ class Translator:
                 stats.source_tokens += len(piece)
         order = sorted(range(len(units)), key=lambda u: (len(units[u][1]), u))
         outputs: dict[int, list[tuple[int, str]]] = {}  # pieces done per sentence
-        for group in self._groups(order, units):
-            results = self._run(group, units)
+        for group, results in self._execute(self._groups(order, units), units):
             stats.batches += 1
             stats.calls.append(len(group))
             finished: dict[str, str] = {}
@@ -279,8 +278,21 @@ class Translator:
             for i in range(0, len(batches), per_call)
         ]
 
+    def _execute(self, groups: list[list[int]], units):
+        """(group, its translations) for each group, as they finish.
+
+        Here one CTranslate2 call after another; the Ray engine
+        (bitext.cluster) sends the same groups to translator actors instead,
+        so both engines decode exactly the same batches.
+        """
+        for group in groups:
+            yield group, self._run(group, units)
+
     def _run(self, group: list[int], units) -> list[str]:
-        tokens = [units[u][1] for u in group]
+        return self.translate_tokens([units[u][1] for u in group])
+
+    def translate_tokens(self, tokens: list[list[str]]) -> list[str]:
+        """One CTranslate2 call on already tokenized, already batched input."""
         prefix = (
             [[self.package.target_prefix]] * len(tokens) if self.package.target_prefix else None
         )

@@ -236,36 +236,59 @@ def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory, run: _Run
     limits = run.options.limits
     if memory is None:
         return prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
-    import dataclasses
-    import hashlib
-    import json
-
     try:
         with cancellable():  # the same bounded read as the readers': refused from its size
-            digest = hashlib.sha256(read_file(path, limits)).hexdigest()
+            data = read_file(path, limits)
     except OSError:  # the reader names the file and the reason
         return prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
-    # The limits are part of the key: a document analysed under raised limits
-    # is not taken from the cache by a run with lower ones.
-    key = f"{digest}|{forced_lang or 'auto'}|{_analysis_version()}|{limits!r}"
-    cached = memory.get_document(key)
+    key = analysis_key(data, forced_lang, limits)
+    cached = cached_analysis(memory, key, path, doc_id)
     if cached is not None:
-        data = json.loads(cached)
-        blocks = [Block(**{**b, "kind": BlockKind(b["kind"])}) for b in data.pop("blocks")]
-        # The same bytes may have been analysed under another name: warnings
-        # name the file being read now.
-        first = f"{data['path']}: "
-        data["warnings"] = [
-            f"{path}: {w[len(first):]}" if w.startswith(first) else w for w in data["warnings"]
-        ]
-        return Document(**{**data, "id": doc_id, "path": str(path), "blocks": blocks})
+        return cached
     document = prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
+    store_analysis(memory, key, document)
+    return document
+
+
+def analysis_key(data: bytes, forced_lang: str | None, limits: Limits) -> str:
+    """The analysis-cache key of a file's bytes (shared with the Ray engine's driver).
+
+    The limits are part of the key: a document analysed under raised limits
+    is not taken from the cache by a run with lower ones.
+    """
+    import hashlib
+
+    digest = hashlib.sha256(data).hexdigest()
+    return f"{digest}|{forced_lang or 'auto'}|{_analysis_version()}|{limits!r}"
+
+
+def cached_analysis(memory, key: str, path: Path, doc_id: str) -> Document | None:
+    """The stored analysis under `key`, as a Document of `path`, or None."""
+    import json
+
+    cached = memory.get_document(key)
+    if cached is None:
+        return None
+    data = json.loads(cached)
+    blocks = [Block(**{**b, "kind": BlockKind(b["kind"])}) for b in data.pop("blocks")]
+    # The same bytes may have been analysed under another name: warnings
+    # name the file being read now.
+    first = f"{data['path']}: "
+    data["warnings"] = [
+        f"{path}: {w[len(first):]}" if w.startswith(first) else w for w in data["warnings"]
+    ]
+    return Document(**{**data, "id": doc_id, "path": str(path), "blocks": blocks})
+
+
+def store_analysis(memory, key: str, document: Document) -> None:
+    import dataclasses
+    import json
+
     data = dataclasses.asdict(document)
     for block in data["blocks"]:
         block["kind"] = block["kind"].value
     # ASCII JSON: a file name undecodable as UTF-8 holds surrogates SQLite refuses.
     memory.put_document(key, json.dumps(data))
-    return document
 
 
 def goes_through_model(document: Document, block: Block, source: str) -> bool:
