@@ -80,6 +80,13 @@ class TranslateOptions:
     chunk_documents: int = 200
     #: Bounds on what one input may hold (bitext.limits); a file over them fails alone.
     limits: Limits = field(default_factory=Limits)
+    #: Where the work runs: "local" (this process) or "ray" (bitext.cluster, extra `ray`).
+    engine: str = "local"
+    #: Ray cluster to join ("auto" or HOST:PORT); None: $RAY_ADDRESS, else a
+    #: private runtime on 127.0.0.1 for this run.
+    ray_address: str | None = None
+    #: Let Ray's own log lines through to stderr.
+    verbose: bool = False
 
     def __post_init__(self) -> None:
         # Python callers may pass plain strings for paths.
@@ -408,7 +415,19 @@ def translate_paths(
     summary = RunSummary()
     run.tracker = _Progress(progress, len(files))
     run.memory = None if not options.cache else _open_memory(options)
+    engine = None
     try:
+        prepare = functools.partial(_prepare, forced_lang=forced, memory=run.memory, run=run)
+        if options.engine != "local":
+            engine = _start_engine(options)
+            run.translator_factory = engine.translator
+            prepare = engine.analyser(
+                files,
+                forced,
+                run.memory,
+                stems,
+                lambda p: _no_work(_output_paths(options, stems[p]), inputs, options) is None,
+            )
         chunk: list[tuple[DocumentResult, Document, str]] = []
         chunk_sentences = 0
         for position, path in enumerate(files, start=1):
@@ -418,16 +437,14 @@ def translate_paths(
             result = DocumentResult(path=str(path), document=stem, status="failed")
             summary.results.append(result)
             outputs = _output_paths(options, stem)
-            if any(p.resolve() in inputs for p in outputs):
-                result.reason = "an output file would overwrite an input; choose another -o folder"
-                continue
-            if not options.overwrite and all(p.exists() for p in outputs):
-                result.status = "skipped"
-                result.reason = "already exported (use --overwrite to redo)"
-                result.files = [str(p) for p in outputs]
+            settled = _no_work(outputs, inputs, options)
+            if settled is not None:
+                result.status, result.reason = settled
+                if result.status == "skipped":
+                    result.files = [str(p) for p in outputs]
                 continue
             try:
-                document = _prepare(path, stem, forced, run.memory, run)
+                document = prepare(path, stem)
             except Exception as exc:  # one bad file never stops the batch
                 result.reason = _reason(exc)
                 continue
@@ -457,6 +474,8 @@ def translate_paths(
         summary.interrupted = run.halted is None
         _not_done(summary, files[len(summary.results) :], stems, run.halted)
     finally:
+        if engine is not None:
+            engine.close()
         if run.memory is not None:
             run.memory.close()
     # Files no reader takes are named with their kind, never ignored in silence.
@@ -476,6 +495,25 @@ def translate_paths(
 
 #: A chunk is closed at this many sentences even before `chunk_documents`.
 CHUNK_SENTENCES = 20_000
+ENGINES = ("local", "ray")
+
+
+def _start_engine(options: TranslateOptions):
+    """The engine doing the work elsewhere (`--engine ray`: bitext.cluster)."""
+    if options.engine not in ENGINES:
+        raise RequestError(f"--engine must be one of {', '.join(ENGINES)}, not {options.engine!r}")
+    from bitext.cluster.driver import RayEngine
+
+    return RayEngine(options)
+
+
+def _no_work(outputs: list[Path], inputs: set[Path], options: TranslateOptions):
+    """(status, reason) for a file that must not or need not be done again, else None."""
+    if any(p.resolve() in inputs for p in outputs):
+        return "failed", "an output file would overwrite an input; choose another -o folder"
+    if not options.overwrite and all(p.exists() for p in outputs):
+        return "skipped", "already exported (use --overwrite to redo)"
+    return None
 
 
 def load_glossary(options: TranslateOptions) -> Glossary:
