@@ -14,13 +14,17 @@ import os
 #: What `--engine ray` needs when Ray is missing.
 INSTALL_HINT = "pip install 'bitext[ray]'  (with uv: uv sync --extra ray)"
 
-#: Set before Ray starts. The first keeps every Ray process of a machine on
-#: 127.0.0.1 (without it Ray advertises the network interface's address on
-#: these machines); the second stops Ray's usage reports (no network at run time).
-LOOPBACK_ENVIRONMENT = {
-    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+#: Set before Ray is imported, for every run: no usage reports (no network
+#: at run time), and no shipping of the working folder to the workers, which
+#: Ray does for a driver started by `uv run` (the user's articles may lie
+#: there, and the driver alone owns files; workers need bitext installed).
+DRIVER_ENVIRONMENT = {
     "RAY_USAGE_STATS_ENABLED": "0",
+    "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0",
 }
+#: Also set when Ray runs on this machine only: it keeps every Ray process on
+#: 127.0.0.1 (without it Ray advertises the network interface's address here).
+LOOPBACK_ENVIRONMENT = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 
 
 class RayMissing(ImportError):
@@ -39,11 +43,15 @@ def import_ray():
 
 
 def loopback_environment() -> None:
-    """Put LOOPBACK_ENVIRONMENT into this process's environment (Ray's children inherit it).
+    """Put DRIVER_ENVIRONMENT and LOOPBACK_ENVIRONMENT into this process's
+    environment (Ray's children inherit it); Ray reads them when it is first
+    imported, so call this before `import ray`."""
+    _set(DRIVER_ENVIRONMENT)
+    _set(LOOPBACK_ENVIRONMENT)
 
-    Ray reads them when it is first imported: call this before `import ray`.
-    """
-    for name, value in LOOPBACK_ENVIRONMENT.items():
+
+def _set(variables: dict[str, str]) -> None:
+    for name, value in variables.items():
         os.environ.setdefault(name, value)
 
 
@@ -57,8 +65,9 @@ class Connection:
     def __init__(self, address: str | None = None, *, verbose: bool = False) -> None:
         address = address or os.environ.get("RAY_ADDRESS") or None
         local = address is None or is_loopback(address)
-        if local:  # Ray reads these when it is imported, so before that
-            loopback_environment()
+        _set(DRIVER_ENVIRONMENT)  # Ray reads these when it is imported, so before that
+        if local:
+            _set(LOOPBACK_ENVIRONMENT)
         ray = import_ray()
         self.ray = ray
         self.owned = False  # ray.init called here (else a Python caller's session is reused)
