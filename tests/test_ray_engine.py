@@ -59,10 +59,11 @@ def ray_cluster():
 
     from ray.cluster_utils import Cluster
 
-    cluster = Cluster(
-        initialize_head=True,
-        head_node_args={"num_cpus": 1, "include_dashboard": False, "node_ip_address": "127.0.0.1"},
-    )
+    head = {"num_cpus": 1, "include_dashboard": False, "node_ip_address": "127.0.0.1"}
+    try:
+        cluster = Cluster(initialize_head=True, head_node_args=head)
+    except Exception:  # Ray gives a node 30 s to start: a second try on a busy machine
+        cluster = Cluster(initialize_head=True, head_node_args=head)
     try:
         cluster.add_node(num_cpus=1, node_ip_address="127.0.0.1")
         ray.init(
