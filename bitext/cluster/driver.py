@@ -220,6 +220,7 @@ class _Analyser:
         return document
 
     def _send(self, end: int) -> None:
+        from bitext.limits import Limits, ReadError, read_file
         from bitext.pipeline import analysis_key, cached_analysis
 
         while self.sent < min(end, len(self.files)):
@@ -228,9 +229,9 @@ class _Analyser:
             if not self.wanted(path):
                 continue
             doc_id = self.stems[path]
-            try:
-                data = path.read_bytes()
-            except OSError:
+            try:  # bounded, and a pipe or device is refused rather than waited on
+                data = read_file(path, Limits())
+            except (OSError, ReadError):  # the reader, run here, says why
                 self.pending[path] = ("local", None, None)
                 continue
             key = None
