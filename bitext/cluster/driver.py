@@ -220,7 +220,7 @@ class _Analyser:
         return document
 
     def _send(self, end: int) -> None:
-        from bitext.limits import Limits, ReadError, read_file
+        from bitext.limits import ReadError, read_file
         from bitext.pipeline import analysis_key, cached_analysis
 
         while self.sent < min(end, len(self.files)):
@@ -230,7 +230,7 @@ class _Analyser:
                 continue
             doc_id = self.stems[path]
             try:  # bounded, and a pipe or device is refused rather than waited on
-                data = read_file(path, Limits())
+                data = read_file(path, self.engine.limits)
             except (OSError, ReadError):  # the reader, run here, says why
                 self.pending[path] = ("local", None, None)
                 continue
