@@ -277,10 +277,31 @@ def translate(
     max_compression_ratio: MaxCompressionRatio = Limits.max_compression_ratio,
     max_article_chars: MaxArticleChars = Limits.max_article_chars,
     max_block_chars: MaxBlockChars = Limits.max_block_chars,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="local (this process) or ray (a Ray cluster; needs the extra: "
+            "pip install 'bitext[ray]').",
+        ),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            help="With --engine ray: 'auto' or HOST:PORT of a running cluster "
+            "(default: $RAY_ADDRESS, else a local Ray runtime for this run).",
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Let Ray's own log lines through to stderr.")
+    ] = False,
 ) -> None:
     """Translate articles and write side-by-side exports.
 
     Example: bitext translate seeds/ -o exports/ --format docx,tsv
+
+    On a Ray cluster: bitext translate archive/ --engine ray --ray-address auto
     """
     from bitext.interrupts import exit_on_signals, run_interruptible
 
@@ -290,6 +311,9 @@ def translate(
     formats = _export_choices(format, granularity)
     if device not in ("auto", "cpu", "cuda"):
         _err("error: --device must be 'auto', 'cpu' or 'cuda'")
+        raise typer.Exit(EXIT_REQUEST)
+    if engine not in ("local", "ray"):
+        _err("error: --engine must be 'local' or 'ray'")
         raise typer.Exit(EXIT_REQUEST)
     stream = str(output) == "-"
     if stream and formats != ["jsonl"]:
@@ -324,6 +348,9 @@ def translate(
             max_article_chars,
             max_block_chars,
         ),
+        engine=engine,
+        ray_address=ray_address,
+        verbose=verbose,
     )
     bar = _ProgressBar()
     downloaded: set[tuple[str, str]] = set()

@@ -12,9 +12,12 @@ CTranslate2's own batch invariance (bench/translate_speed.py measures it).
 
 from __future__ import annotations
 
+import functools
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bitext.models import InstalledPackage
@@ -68,20 +71,72 @@ def thread_layout(cores: int | None = None, threads: int | None = None) -> tuple
 
 
 def resolve_device(device: str) -> str:
-    """`auto` is CUDA only when CTranslate2 sees a GPU, else the CPU."""
+    """`auto` is CUDA only when CTranslate2 can use a GPU, else the CPU.
+
+    When `auto` falls back to the CPU although this machine has an NVIDIA
+    GPU, the reason goes to stderr: a user with a GPU should know why it idles.
+    """
     if device not in DEVICES:
         raise ValueError(f"device must be one of {', '.join(DEVICES)}, not {device!r}")
     if device == "cpu":
         return device
+    cublas = load_cublas()
     import ctranslate2
 
     gpus = ctranslate2.get_cuda_device_count()
-    if device == "cuda" and gpus == 0:
-        raise ValueError(
-            "--device cuda: CTranslate2 sees no CUDA device (the PyPI build needs CUDA 12's "
-            "cuBLAS); use --device cpu or auto"
+    problem = None
+    if gpus == 0:
+        problem = (
+            "CTranslate2 sees no CUDA device (its PyPI build needs an NVIDIA driver "
+            "for CUDA 12 or newer)"
         )
-    return "cuda" if gpus > 0 else "cpu"
+    elif cublas is None:
+        problem = f"cuBLAS 12 is not found; {GPU_HINT}"
+    if problem is None:
+        return "cuda"
+    if device == "cuda":
+        raise ValueError(f"--device cuda: {problem}; use --device cpu or auto")
+    if gpu_present():
+        sys.stderr.write(f"note: translating on the CPU although a GPU is present: {problem}\n")
+    return "cpu"
+
+
+#: What a GPU user without cuBLAS 12 installs.
+GPU_HINT = "install the extra 'gpu': pip install 'bitext[gpu]'"
+_CUBLAS_LIBRARIES = ("libcublasLt.so.12", "libcublas.so.12")
+
+
+@functools.cache
+def load_cublas() -> str | None:
+    """Load cuBLAS 12, globally, before CTranslate2 needs it; where from, or None.
+
+    The PyPI CTranslate2 wheel links cuBLAS 12, which a machine with a newer
+    CUDA (13+) lacks. The `nvidia-cublas-cu12` wheel (extra `gpu`) ships it;
+    loaded with RTLD_GLOBAL, CTranslate2 finds it by name. Without the wheel,
+    a system cuBLAS 12 is tried.
+    """
+    import ctypes
+
+    folders = []
+    try:
+        import nvidia.cublas  # the extra `gpu` (a namespace package)
+
+        folders = [Path(p) / "lib" for p in nvidia.cublas.__path__]
+    except ImportError:
+        pass
+    for folder in [*folders, None]:
+        try:
+            for name in _CUBLAS_LIBRARIES:
+                ctypes.CDLL(str(folder / name) if folder else name, mode=ctypes.RTLD_GLOBAL)
+        except OSError:
+            continue
+        return str(folder) if folder else "system"
+    return None
+
+
+def gpu_present() -> bool:
+    """An NVIDIA GPU is visible to the kernel (whether or not CUDA can use it)."""
+    return Path("/dev/nvidia0").exists() or any(Path("/proc/driver/nvidia/gpus").glob("*"))
 
 
 @dataclass
@@ -130,6 +185,8 @@ class Translator:
         """The CTranslate2 model, loaded on first use: a run served entirely
         from the translation memory never pays for loading it."""
         if self._loaded is None:
+            if self.device == "cuda":
+                load_cublas()
             import ctranslate2
 
             self._loaded = ctranslate2.Translator(
@@ -228,8 +285,7 @@ class Translator:
                 stats.source_tokens += len(piece)
         order = sorted(range(len(units)), key=lambda u: (len(units[u][1]), u))
         outputs: dict[int, list[tuple[int, str]]] = {}  # pieces done per sentence
-        for group in self._groups(order, units):
-            results = self._run(group, units)
+        for group, results in self._execute(self._groups(order, units), units):
             stats.batches += 1
             stats.calls.append(len(group))
             finished: dict[str, str] = {}
@@ -279,8 +335,21 @@ class Translator:
             for i in range(0, len(batches), per_call)
         ]
 
+    def _execute(self, groups: list[list[int]], units):
+        """(group, its translations) for each group, as they finish.
+
+        Here one CTranslate2 call after another; the Ray engine
+        (bitext.cluster) sends the same groups to translator actors instead,
+        so both engines decode exactly the same batches.
+        """
+        for group in groups:
+            yield group, self._run(group, units)
+
     def _run(self, group: list[int], units) -> list[str]:
-        tokens = [units[u][1] for u in group]
+        return self.translate_tokens([units[u][1] for u in group])
+
+    def translate_tokens(self, tokens: list[list[str]]) -> list[str]:
+        """One CTranslate2 call on already tokenized, already batched input."""
         prefix = (
             [[self.package.target_prefix]] * len(tokens) if self.package.target_prefix else None
         )

@@ -80,6 +80,13 @@ class TranslateOptions:
     chunk_documents: int = 200
     #: Bounds on what one input may hold (bitext.limits); a file over them fails alone.
     limits: Limits = field(default_factory=Limits)
+    #: Where the work runs: "local" (this process) or "ray" (bitext.cluster, extra `ray`).
+    engine: str = "local"
+    #: Ray cluster to join ("auto" or HOST:PORT); None: $RAY_ADDRESS, else a
+    #: private runtime on 127.0.0.1 for this run.
+    ray_address: str | None = None
+    #: Let Ray's own log lines through to stderr.
+    verbose: bool = False
 
     def __post_init__(self) -> None:
         # Python callers may pass plain strings for paths.
@@ -236,36 +243,59 @@ def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory, run: _Run
     limits = run.options.limits
     if memory is None:
         return prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
-    import dataclasses
-    import hashlib
-    import json
-
     try:
         with cancellable():  # the same bounded read as the readers': refused from its size
-            digest = hashlib.sha256(read_file(path, limits)).hexdigest()
+            data = read_file(path, limits)
     except OSError:  # the reader names the file and the reason
         return prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
-    # The limits are part of the key: a document analysed under raised limits
-    # is not taken from the cache by a run with lower ones.
-    key = f"{digest}|{forced_lang or 'auto'}|{_analysis_version()}|{limits!r}"
-    cached = memory.get_document(key)
+    key = analysis_key(data, forced_lang, limits)
+    cached = cached_analysis(memory, key, path, doc_id)
     if cached is not None:
-        data = json.loads(cached)
-        blocks = [Block(**{**b, "kind": BlockKind(b["kind"])}) for b in data.pop("blocks")]
-        # The same bytes may have been analysed under another name: warnings
-        # name the file being read now.
-        first = f"{data['path']}: "
-        data["warnings"] = [
-            f"{path}: {w[len(first):]}" if w.startswith(first) else w for w in data["warnings"]
-        ]
-        return Document(**{**data, "id": doc_id, "path": str(path), "blocks": blocks})
+        return cached
     document = prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
+    store_analysis(memory, key, document)
+    return document
+
+
+def analysis_key(data: bytes, forced_lang: str | None, limits: Limits) -> str:
+    """The analysis-cache key of a file's bytes (shared with the Ray engine's driver).
+
+    The limits are part of the key: a document analysed under raised limits
+    is not taken from the cache by a run with lower ones.
+    """
+    import hashlib
+
+    digest = hashlib.sha256(data).hexdigest()
+    return f"{digest}|{forced_lang or 'auto'}|{_analysis_version()}|{limits!r}"
+
+
+def cached_analysis(memory, key: str, path: Path, doc_id: str) -> Document | None:
+    """The stored analysis under `key`, as a Document of `path`, or None."""
+    import json
+
+    cached = memory.get_document(key)
+    if cached is None:
+        return None
+    data = json.loads(cached)
+    blocks = [Block(**{**b, "kind": BlockKind(b["kind"])}) for b in data.pop("blocks")]
+    # The same bytes may have been analysed under another name: warnings
+    # name the file being read now.
+    first = f"{data['path']}: "
+    data["warnings"] = [
+        f"{path}: {w[len(first):]}" if w.startswith(first) else w for w in data["warnings"]
+    ]
+    return Document(**{**data, "id": doc_id, "path": str(path), "blocks": blocks})
+
+
+def store_analysis(memory, key: str, document: Document) -> None:
+    import dataclasses
+    import json
+
     data = dataclasses.asdict(document)
     for block in data["blocks"]:
         block["kind"] = block["kind"].value
     # ASCII JSON: a file name undecodable as UTF-8 holds surrogates SQLite refuses.
     memory.put_document(key, json.dumps(data))
-    return document
 
 
 def goes_through_model(document: Document, block: Block, source: str) -> bool:
@@ -385,7 +415,19 @@ def translate_paths(
     summary = RunSummary()
     run.tracker = _Progress(progress, len(files))
     run.memory = None if not options.cache else _open_memory(options)
+    engine = None
     try:
+        prepare = functools.partial(_prepare, forced_lang=forced, memory=run.memory, run=run)
+        if options.engine != "local":
+            engine = _start_engine(options)
+            run.translator_factory = engine.translator
+            prepare = engine.analyser(
+                files,
+                forced,
+                run.memory,
+                stems,
+                lambda p: _no_work(_output_paths(options, stems[p]), inputs, options) is None,
+            )
         chunk: list[tuple[DocumentResult, Document, str]] = []
         chunk_sentences = 0
         for position, path in enumerate(files, start=1):
@@ -395,16 +437,14 @@ def translate_paths(
             result = DocumentResult(path=str(path), document=stem, status="failed")
             summary.results.append(result)
             outputs = _output_paths(options, stem)
-            if any(p.resolve() in inputs for p in outputs):
-                result.reason = "an output file would overwrite an input; choose another -o folder"
-                continue
-            if not options.overwrite and all(p.exists() for p in outputs):
-                result.status = "skipped"
-                result.reason = "already exported (use --overwrite to redo)"
-                result.files = [str(p) for p in outputs]
+            settled = _no_work(outputs, inputs, options)
+            if settled is not None:
+                result.status, result.reason = settled
+                if result.status == "skipped":
+                    result.files = [str(p) for p in outputs]
                 continue
             try:
-                document = _prepare(path, stem, forced, run.memory, run)
+                document = prepare(path, stem)
             except Exception as exc:  # one bad file never stops the batch
                 result.reason = _reason(exc)
                 continue
@@ -434,6 +474,8 @@ def translate_paths(
         summary.interrupted = run.halted is None
         _not_done(summary, files[len(summary.results) :], stems, run.halted)
     finally:
+        if engine is not None:
+            engine.close()
         if run.memory is not None:
             run.memory.close()
     # Files no reader takes are named with their kind, never ignored in silence.
@@ -453,6 +495,25 @@ def translate_paths(
 
 #: A chunk is closed at this many sentences even before `chunk_documents`.
 CHUNK_SENTENCES = 20_000
+ENGINES = ("local", "ray")
+
+
+def _start_engine(options: TranslateOptions):
+    """The engine doing the work elsewhere (`--engine ray`: bitext.cluster)."""
+    if options.engine not in ENGINES:
+        raise RequestError(f"--engine must be one of {', '.join(ENGINES)}, not {options.engine!r}")
+    from bitext.cluster.driver import RayEngine
+
+    return RayEngine(options)
+
+
+def _no_work(outputs: list[Path], inputs: set[Path], options: TranslateOptions):
+    """(status, reason) for a file that must not or need not be done again, else None."""
+    if any(p.resolve() in inputs for p in outputs):
+        return "failed", "an output file would overwrite an input; choose another -o folder"
+    if not options.overwrite and all(p.exists() for p in outputs):
+        return "skipped", "already exported (use --overwrite to redo)"
+    return None
 
 
 def load_glossary(options: TranslateOptions) -> Glossary:

@@ -196,3 +196,20 @@ def test_documents_are_written_as_soon_as_their_sentences_are_done(tmp_path, ins
     assert files_seen[-1] == 2
     # The first article was on disk before the last batch was translated.
     assert files_seen.index(1) < len(files_seen) - 1
+
+
+def test_auto_says_on_stderr_why_it_chose_the_cpu_when_a_gpu_is_present(monkeypatch, capsys):
+    """The message path only: no GPU here, so the kernel's view of one is simulated."""
+    import ctranslate2
+
+    from bitext import engine
+
+    if ctranslate2.get_cuda_device_count() > 0 and engine.load_cublas() is not None:
+        pytest.skip("CTranslate2 can use the GPU here")
+    monkeypatch.setattr(engine, "gpu_present", lambda: True)
+    assert resolve_device("auto") == "cpu"
+    note = capsys.readouterr().err
+    assert note.startswith("note: translating on the CPU although a GPU is present: ")
+    monkeypatch.setattr(engine, "gpu_present", lambda: False)
+    assert resolve_device("auto") == "cpu"
+    assert capsys.readouterr().err == ""

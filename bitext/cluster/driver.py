@@ -1,0 +1,263 @@
+"""The driver side of `--engine ray`: what the pipeline calls instead of local work.
+
+The pipeline (bitext.pipeline.translate_paths) keeps its whole logic: listing,
+skipping, chunking, memory lookups and stores, alignment, checks and atomic
+writes. This module only swaps two things, so both engines give the same
+summary and byte-identical files:
+
+- analysis: the driver reads each file's bytes (it owns every file) and looks
+  them up in the memory's analysis cache; misses go to the worker actors,
+  several documents ahead of the one the pipeline asks for;
+- translation: a Translator whose token-bounded, length-sorted batches (the
+  same batches the local engine decodes) run on the worker actors, several at
+  once, instead of in this process.
+
+Workers are actors restarted by Ray when their process dies, and their calls
+are retried there, so a killed worker costs time, not documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from bitext.cluster.runtime import Connection, RayMissing
+from bitext.cluster.worker import ModelShipment, Worker
+from bitext.documents import Document
+from bitext.engine import DecodeOptions, Translator
+from bitext.models import InstalledPackage
+
+#: Calls queued per worker: one running, one waiting, so no worker idles
+#: while the driver handles a result.
+CALLS_PER_WORKER = 2
+#: Documents analysed ahead of the pipeline, per worker.
+LOOKAHEAD_PER_WORKER = 4
+
+
+class RayEngine:
+    """A pool of worker actors on a Ray cluster for one `translate` run."""
+
+    def __init__(self, options) -> None:
+        from bitext.pipeline import RequestError
+
+        address = options.ray_address
+        self.limits = options.limits  # what one input may hold, as in the local engine
+        try:
+            self.connection = Connection(address, verbose=options.verbose)
+        except RayMissing as exc:
+            raise RequestError(str(exc)) from exc
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            where = address or "a local Ray runtime"
+            raise RequestError(f"--engine ray: cannot start or join {where}: {exc}") from exc
+        self.ray = self.connection.ray
+        self.actors: list = []
+        try:
+            resources = self.ray.cluster_resources()
+            self.device = _cluster_device(options.device, resources)
+            self.compute_type = options.compute_type
+            if self.compute_type == "default":  # as Translator chooses it
+                self.compute_type = "int8" if self.device == "cpu" else "int8_float16"
+            self.threads = options.threads or 1
+            if self.device == "cuda":  # one GPU per worker: every GPU of the cluster
+                count, claim = int(resources["GPU"]), {"num_cpus": 1, "num_gpus": 1}
+            else:  # one worker per `threads` CPUs of the cluster
+                count = max(1, int(resources.get("CPU", 1)) // self.threads)
+                claim = {"num_cpus": self.threads}
+            remote = self.ray.remote(Worker).options(max_restarts=-1, max_task_retries=-1, **claim)
+            self.actors = [remote.remote() for _ in range(count)]
+        except BaseException:
+            self.close()
+            raise
+        self.load = [0] * len(self.actors)
+        self._owner: dict = {}  # call -> actor index
+        self._shipments: dict[str, ModelShipment] = {}
+
+    # --- the pool -----------------------------------------------------------
+
+    def call(self, method: str, *args):
+        """Send a call to the least busy worker; returns its ObjectRef."""
+        index = min(range(len(self.actors)), key=lambda i: (self.load[i], i))
+        ref = getattr(self.actors[index], method).remote(*args)
+        self.load[index] += 1
+        self._owner[ref] = index
+        return ref
+
+    def finished(self, ref) -> None:
+        index = self._owner.pop(ref, None)
+        if index is not None:
+            self.load[index] -= 1
+
+    def has_room(self) -> bool:
+        return min(self.load) < CALLS_PER_WORKER
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the workers (tests kill one)."""
+        return self.ray.get([a.pid.remote() for a in self.actors])
+
+    def close(self) -> None:
+        for actor in self.actors:
+            try:
+                self.ray.kill(actor, no_restart=True)
+            except Exception:  # already gone
+                pass
+        self.actors = []
+        self.connection.close()
+
+    # --- what the pipeline calls ---------------------------------------------
+
+    def translator(self, package: InstalledPackage, options) -> Translator:
+        """A translator factory for the pipeline (see `default_translator`)."""
+        from bitext.pipeline import RequestError
+
+        if not package.files:
+            raise RequestError(
+                f"{package.label} has no recorded checksums, so it cannot be shipped to Ray "
+                "workers safely; reinstall it with `bitext models install`"
+            )
+        return ClusterTranslator(self, package, options)
+
+    def ship(self, translator: Translator) -> ModelShipment:
+        """The model's files in the object store, once per run and model."""
+        key = translator.model_key
+        if key not in self._shipments:
+            package = translator.package
+            files = {rel: (package.path / rel).read_bytes() for rel in package.files}
+            self._shipments[key] = ModelShipment(
+                key=key,
+                package=package,
+                files=self.ray.put(files),
+                device=self.device,
+                compute_type=translator.compute_type,
+                threads=self.threads,
+                decode=translator.options,
+                max_batch_tokens=translator.max_batch_tokens,
+            )
+        return self._shipments[key]
+
+    def analyser(
+        self,
+        files: list[Path],
+        forced: str | None,
+        memory,
+        stems: dict[Path, str],
+        wanted: Callable[[Path], bool],
+    ) -> Callable[[Path, str], Document]:
+        return _Analyser(self, files, forced, memory, stems, wanted)
+
+
+class ClusterTranslator(Translator):
+    """The local Translator's planning (memory, dedup, batches) with remote decoding."""
+
+    def __init__(self, engine: RayEngine, package: InstalledPackage, options) -> None:
+        compute_type = engine.compute_type
+        # Only the tokenizer is loaded here; the model never is (see _execute).
+        super().__init__(
+            package,
+            device="cpu",
+            compute_type=compute_type,
+            threads=1,
+            options=DecodeOptions.fast() if options.fast else DecodeOptions(),
+        )
+        self.device = engine.device
+        self.engine = engine
+
+    def _execute(self, groups: list[list[int]], units) -> Iterator[tuple[list[int], list[str]]]:
+        engine, ray = self.engine, self.engine.ray
+        shipment = engine.ship(self)
+        waiting = list(reversed(groups))
+        running: dict = {}
+        try:
+            while waiting or running:
+                while waiting and engine.has_room():
+                    group = waiting.pop()
+                    tokens = [units[u][1] for u in group]
+                    running[engine.call("translate", shipment, tokens)] = group
+                (ref,), _ = ray.wait(list(running), num_returns=1)
+                group = running.pop(ref)
+                engine.finished(ref)
+                yield group, ray.get(ref)
+        finally:  # stopped (a signal, an error): drop the batches nobody waits for
+            for ref in running:
+                engine.finished(ref)
+                try:
+                    ray.cancel(ref)
+                except Exception:
+                    pass
+
+
+class _Analyser:
+    """Read, detect and segment on the workers, a few documents ahead of the pipeline."""
+
+    def __init__(self, engine, files, forced, memory, stems, wanted) -> None:
+        self.engine = engine
+        self.files = files
+        self.position = {path: i for i, path in enumerate(files)}
+        self.forced = forced
+        self.memory = memory
+        self.stems = stems
+        self.wanted = wanted
+        self.ahead = LOOKAHEAD_PER_WORKER * len(engine.actors)
+        self.sent = 0  # files[:sent] have been looked at
+        self.pending: dict[Path, tuple] = {}
+
+    def __call__(self, path: Path, doc_id: str) -> Document:
+        self._send(self.position[path] + 1 + self.ahead)
+        kind, value, key = self.pending.pop(path, ("local", None, None))
+        if kind == "cached":
+            return value
+        if kind == "local":  # unreadable here: the reader names the file and the reason
+            from bitext.pipeline import prepare_document
+
+            return prepare_document(path, doc_id, self.forced, self.engine.limits)
+        self.engine.finished(value)
+        document, reason = self.engine.ray.get(value)
+        if document is None:
+            raise _AnalysisFailed(reason)
+        if self.memory is not None:
+            from bitext.pipeline import store_analysis
+
+            store_analysis(self.memory, key, document)
+        return document
+
+    def _send(self, end: int) -> None:
+        from bitext.limits import ReadError, read_file
+        from bitext.pipeline import analysis_key, cached_analysis
+
+        while self.sent < min(end, len(self.files)):
+            path = self.files[self.sent]
+            self.sent += 1
+            if not self.wanted(path):
+                continue
+            doc_id = self.stems[path]
+            try:  # bounded, and a pipe or device is refused rather than waited on
+                data = read_file(path, self.engine.limits)
+            except (OSError, ReadError):  # the reader, run here, says why
+                self.pending[path] = ("local", None, None)
+                continue
+            key = None
+            if self.memory is not None:
+                key = analysis_key(data, self.forced, self.engine.limits)
+                cached = cached_analysis(self.memory, key, path, doc_id)
+                if cached is not None:
+                    self.pending[path] = ("cached", cached, key)
+                    continue
+            ref = self.engine.call(
+                "analyse", path.name, data, doc_id, self.forced, str(path), self.engine.limits
+            )
+            self.pending[path] = ("remote", ref, key)
+
+
+class _AnalysisFailed(Exception):
+    """A worker could not read a document; the message is the reader's own."""
+
+
+def _cluster_device(device: str, resources: dict) -> str:
+    """`auto` is CUDA when the cluster has GPUs (one per worker), else the CPU."""
+    from bitext.pipeline import RequestError
+
+    gpus = int(resources.get("GPU", 0))
+    if device == "cuda" and gpus == 0:
+        raise RequestError("--device cuda: the Ray cluster has no GPU; use --device cpu or auto")
+    if device not in ("auto", "cpu", "cuda"):
+        raise RequestError(f"device must be one of auto, cpu, cuda, not {device!r}")
+    return "cuda" if device == "cuda" or (device == "auto" and gpus > 0) else "cpu"
