@@ -446,7 +446,7 @@ def translate_paths(
             try:
                 document = prepare(path, stem)
             except Exception as exc:  # one bad file never stops the batch
-                result.reason = _reason(exc)
+                result.reason = failure_reason(exc)
                 continue
             result.language = document.language
             result.warnings = list(document.warnings)
@@ -664,7 +664,7 @@ def _translate_chunk(
             result.status = "done"
             run.exported = True
         except Exception as exc:
-            result.reason = _reason(exc)
+            result.reason = failure_reason(exc)
             if isinstance(exc, OutputError) and exc.fatal:
                 run.halted = result.reason  # no later document can be written either
 
@@ -815,7 +815,7 @@ def _translate_each(chunk, source, waiting, pending, run: _Run, finished) -> Non
         except Exception as exc:
             # Not exported; a document sharing the bad sentence fails on its own turn.
             result.status = "failed"
-            result.reason = f"translation failed: {_reason(exc)}"
+            result.reason = f"translation failed: {failure_reason(exc)}"
             pending[i] = 0
 
 
@@ -836,7 +836,7 @@ def _not_done(summary: RunSummary, rest: list[Path], stems: dict[Path, str], hal
         )
 
 
-def _reason(exc: BaseException) -> str:
+def failure_reason(exc: BaseException) -> str:
     text = str(exc) or exc.__class__.__name__
     return (
         text
