@@ -306,7 +306,8 @@ def translate(
     from bitext.interrupts import exit_on_signals, run_interruptible
 
     exit_on_signals()
-    from bitext.pipeline import RequestError, TranslateOptions, translate_paths
+    from bitext.pipeline import TranslateOptions, translate_paths
+    from bitext.runs import MissingModel, RequestError
 
     formats = _export_choices(format, granularity)
     if device not in ("auto", "cpu", "cuda"):
@@ -353,7 +354,7 @@ def translate(
         verbose=verbose,
     )
     bar = _ProgressBar()
-    downloaded: set[tuple[str, str]] = set()
+    downloaded: set[str] = set()
     signum = None
     try:
         while True:  # models are checked before any work, so a retry is clean
@@ -366,12 +367,11 @@ def translate(
                     on_hard_stop=_on_hard_stop,
                 )
                 break
-            except RequestError as exc:
-                pair = getattr(exc, "missing_pair", None)
-                if not download or pair is None or pair in downloaded:
+            except MissingModel as exc:
+                if not download or exc.pair in downloaded:
                     raise
-                downloaded.add(pair)
-                _install(f"{pair[0]}-{pair[1]}", models_dir)
+                downloaded.add(exc.pair)
+                _install(exc.pair, models_dir)
     except RequestError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_REQUEST) from None

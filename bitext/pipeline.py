@@ -20,15 +20,26 @@ from typing import TYPE_CHECKING
 from bitext.checks import apply_checks, count_flags
 from bitext.documents import BilingualDocument, Block, BlockKind, Document
 from bitext.engine import DecodeOptions, Translator
-from bitext.exporters import UnknownFormat, check_formats, get_exporter, write_combined
+from bitext.exporters import check_formats, get_exporter, write_combined
 from bitext.limits import Limits
-from bitext.models import InstalledPackage, find_package, missing_model_message, models_dir
+from bitext.models import InstalledPackage, find_package, models_dir
 from bitext.outputs import (
     OutputError,
     atomic_write_bytes,
     check_writable,
     clean_temporaries,
     output_stems,
+)
+from bitext.runs import (
+    MissingModel,
+    RequestError,
+    Result,
+    Stopped,
+    Summary,
+    claim_outputs,
+    output_paths,
+    reason,
+    refusing,
 )
 
 if TYPE_CHECKING:
@@ -38,17 +49,6 @@ if TYPE_CHECKING:
 NORWEGIAN = {"nb", "nn", "no"}
 #: Detection results that mean "cannot tell".
 UNDECIDED = {"unknown", "uncertain", None}
-
-
-class RequestError(Exception):
-    """The request cannot work at all (exit code 2): nothing was done."""
-
-
-class _Stopped(BaseException):
-    """Raised at a checkpoint once the run must stop (a signal, a full disk).
-
-    A BaseException, so no per-document `except Exception` can swallow it.
-    """
 
 
 @dataclass
@@ -99,7 +99,7 @@ class TranslateOptions:
 
 
 @dataclass
-class DocumentResult:
+class DocumentResult(Result):
     """What happened to one input file."""
 
     path: str
@@ -117,8 +117,9 @@ class DocumentResult:
 
 
 @dataclass
-class RunSummary:
-    results: list[DocumentResult] = field(default_factory=list)
+class RunSummary(Summary):
+    """The documents of a `translate` run, each a DocumentResult, and what the memory gave."""
+
     #: A signal stopped the run before every document was done.
     interrupted: bool = False
     #: Distinct sentences taken from the translation memory / run through a model.
@@ -130,23 +131,8 @@ class RunSummary:
     combined_files: list[str] = field(default_factory=list)
 
     @property
-    def failed(self) -> list[DocumentResult]:
-        return [r for r in self.results if r.status == "failed"]
-
-    def count(self, status: str) -> int:
-        return sum(r.status == status for r in self.results)
-
-    @property
     def languages(self) -> Counter:
         return Counter(r.language for r in self.results if r.status != "failed" and r.language)
-
-    @property
-    def files(self) -> list[str]:
-        return [f for r in self.results for f in r.files]
-
-    @property
-    def flag_counts(self) -> Counter:
-        return sum((Counter(r.flags) for r in self.results), Counter())
 
     def as_dict(self) -> dict:
         return {
@@ -282,7 +268,7 @@ def cached_analysis(memory, key: str, path: Path, doc_id: str) -> Document | Non
     # name the file being read now.
     first = f"{data['path']}: "
     data["warnings"] = [
-        f"{path}: {w[len(first):]}" if w.startswith(first) else w for w in data["warnings"]
+        f"{path}: {w[len(first) :]}" if w.startswith(first) else w for w in data["warnings"]
     ]
     return Document(**{**data, "id": doc_id, "path": str(path), "blocks": blocks})
 
@@ -327,7 +313,7 @@ class _Run:
     def checkpoint(self) -> None:
         """Between batches and documents: stop here when asked to."""
         if self.halted is not None or (self.stop is not None and self.stop.is_set()):
-            raise _Stopped()
+            raise Stopped()
 
     def advance(self, count: int) -> None:
         """Progress after each batch (its documents are already written), then a checkpoint."""
@@ -338,9 +324,7 @@ class _Run:
         store = models_dir(self.options.models_dir)
         package = find_package(source, self.options.target_lang, store)
         if package is None:
-            error = RequestError(missing_model_message(source, self.options.target_lang, store))
-            error.missing_pair = (source, self.options.target_lang)  # for translate --download
-            raise error
+            raise MissingModel(source, self.options.target_lang, store)
         return package
 
     def translator(self, source: str) -> Translator:
@@ -361,10 +345,6 @@ def default_translator(package: InstalledPackage, options: TranslateOptions) -> 
         )
     except ValueError as exc:  # a device that cannot work: nothing is done
         raise RequestError(str(exc)) from exc
-
-
-def _output_paths(options: TranslateOptions, stem: str) -> list[Path]:
-    return [options.output_dir / f"{stem}{get_exporter(f).suffix}" for f in options.formats]
 
 
 def translate_paths(
@@ -394,18 +374,10 @@ def translate_paths(
 
     options = options or TranslateOptions()
     unread: list[tuple[Path, str]] = []
-    try:
+    with refusing(RequestError):
         check_formats(options.formats)
-    except UnknownFormat as exc:
-        raise RequestError(str(exc)) from exc
-    try:
         files = list(find_articles(paths, skipped=unread))
-    except FileNotFoundError as exc:
-        raise RequestError(str(exc)) from exc
-    try:
         check_writable(options.output_dir)
-    except OutputError as exc:
-        raise RequestError(str(exc)) from exc
     inputs = {f.resolve() for f in files}
     stems = output_stems(files)
     forced = None if options.source_lang == "auto" else options.source_lang
@@ -415,6 +387,7 @@ def translate_paths(
     summary = RunSummary()
     run.tracker = _Progress(progress, len(files))
     run.memory = None if not options.cache else _open_memory(options)
+    outputs_of = functools.partial(output_paths, options.output_dir, options.formats)
     engine = None
     try:
         prepare = functools.partial(_prepare, forced_lang=forced, memory=run.memory, run=run)
@@ -426,7 +399,7 @@ def translate_paths(
                 forced,
                 run.memory,
                 stems,
-                lambda p: _no_work(_output_paths(options, stems[p]), inputs, options) is None,
+                lambda p: claim_outputs(outputs_of(stems[p]), inputs, options.overwrite) is None,
             )
         chunk: list[tuple[DocumentResult, Document, str]] = []
         chunk_sentences = 0
@@ -436,17 +409,17 @@ def translate_paths(
             stem = stems[path]
             result = DocumentResult(path=str(path), document=stem, status="failed")
             summary.results.append(result)
-            outputs = _output_paths(options, stem)
-            settled = _no_work(outputs, inputs, options)
-            if settled is not None:
-                result.status, result.reason = settled
-                if result.status == "skipped":
+            outputs = outputs_of(stem)
+            claim = claim_outputs(outputs, inputs, options.overwrite)
+            if claim is not None:
+                result.settle(*claim)
+                if result.status == "skipped":  # listed: the files are there
                     result.files = [str(p) for p in outputs]
                 continue
             try:
                 document = prepare(path, stem)
             except Exception as exc:  # one bad file never stops the batch
-                result.reason = failure_reason(exc)
+                result.fail(exc)
                 continue
             result.language = document.language
             result.warnings = list(document.warnings)
@@ -470,7 +443,7 @@ def translate_paths(
                 chunk, chunk_sentences = [], 0
         if chunk:
             _translate_chunk(chunk, run, summary)
-    except _Stopped:
+    except Stopped:
         summary.interrupted = run.halted is None
         _not_done(summary, files[len(summary.results) :], stems, run.halted)
     finally:
@@ -479,9 +452,9 @@ def translate_paths(
         if run.memory is not None:
             run.memory.close()
     # Files no reader takes are named with their kind, never ignored in silence.
-    for path, reason in unread:
+    for path, why in unread:
         summary.results.append(
-            DocumentResult(path=str(path), document=path.stem, status="skipped", reason=reason)
+            DocumentResult(path=str(path), document=path.stem, status="skipped", reason=why)
         )
     if options.combine and run.combined and not summary.interrupted and run.halted is None:
         documents = [
@@ -505,15 +478,6 @@ def _start_engine(options: TranslateOptions):
     from bitext.cluster.driver import RayEngine
 
     return RayEngine(options)
-
-
-def _no_work(outputs: list[Path], inputs: set[Path], options: TranslateOptions):
-    """(status, reason) for a file that must not or need not be done again, else None."""
-    if any(p.resolve() in inputs for p in outputs):
-        return "failed", "an output file would overwrite an input; choose another -o folder"
-    if not options.overwrite and all(p.exists() for p in outputs):
-        return "skipped", "already exported (use --overwrite to redo)"
-    return None
 
 
 def load_glossary(options: TranslateOptions) -> Glossary:
@@ -664,7 +628,7 @@ def _translate_chunk(
             result.status = "done"
             run.exported = True
         except Exception as exc:
-            result.reason = failure_reason(exc)
+            result.reason = reason(exc)
             if isinstance(exc, OutputError) and exc.fatal:
                 run.halted = result.reason  # no later document can be written either
 
@@ -790,7 +754,7 @@ def build_bilingual(
 
 def write_exports(bilingual: BilingualDocument, stem: str, options: TranslateOptions) -> list[str]:
     written = []
-    for name, path in zip(options.formats, _output_paths(options, stem)):
+    for name, path in zip(options.formats, output_paths(options.output_dir, options.formats, stem)):
         data = get_exporter(name).render(bilingual, granularity=options.granularity)
         atomic_write_bytes(path, data)
         written.append(str(path))
@@ -815,7 +779,7 @@ def _translate_each(chunk, source, waiting, pending, run: _Run, finished) -> Non
         except Exception as exc:
             # Not exported; a document sharing the bad sentence fails on its own turn.
             result.status = "failed"
-            result.reason = f"translation failed: {failure_reason(exc)}"
+            result.reason = f"translation failed: {reason(exc)}"
             pending[i] = 0
 
 
@@ -834,12 +798,3 @@ def _not_done(summary: RunSummary, rest: list[Path], stems: dict[Path, str], hal
         summary.results.append(
             DocumentResult(path=str(path), document=stems[path], status=status, reason=reason)
         )
-
-
-def failure_reason(exc: BaseException) -> str:
-    text = str(exc) or exc.__class__.__name__
-    return (
-        text
-        if not isinstance(exc, OSError) or exc.filename is None
-        else f"{exc.filename}: {exc.strerror}"
-    )
