@@ -1049,7 +1049,8 @@ def align(
     from bitext.interrupts import exit_on_signals, run_interruptible
 
     exit_on_signals()
-    from bitext.align.pipeline import AlignOptions, AlignRequestError, align_paths
+    from bitext.align.pipeline import AlignOptions, align_paths
+    from bitext.runs import RequestError
 
     formats = _export_choices(format, granularity)
     options = AlignOptions(
@@ -1077,7 +1078,7 @@ def align(
             on_first=_on_first_signal,
             on_hard_stop=_on_hard_stop,
         )
-    except AlignRequestError as exc:
+    except RequestError as exc:  # AlignRequestError, MissingModel
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_REQUEST) from None
     finally:
