@@ -540,80 +540,158 @@ def _translate_chunk(
     The model sees each sentence after `Glossary.protect` (so the memory is
     keyed on what the model saw); `restore` runs on its output.
     """
-    options, glossary = run.options, run.glossary
-    # A missing model fails only the documents that need it; when no
-    # document of the first chunk can be translated at all, nothing is
-    # written and the whole request fails (exit 2, with the install command).
-    sources: dict[int, str] = {}
-    missing: list[RequestError] = []
-    for i, (result, document, _) in enumerate(chunk):
-        source = model_language(document.language)
-        if source == options.target_lang:
-            continue
-        try:
-            run.translator(source)
-        except RequestError as exc:
-            result.reason = str(exc)
-            missing.append(exc)
-            continue
-        sources[i] = source
-    if missing and not sources and not run.exported:
-        raise missing[0]
-    if not run.exported:
-        options.output_dir.mkdir(parents=True, exist_ok=True)
-        clean_temporaries(options.output_dir)
+    work = _ChunkWork(chunk, run, summary)
+    work.find_models()
+    work.plan()
+    work.translate()
 
-    protected: dict[str, dict[str, tuple[str, object]]] = {}
-    waiting: dict[tuple[str, str], list[int]] = {}
-    pending: dict[int, int] = {}
-    own: dict[int, list[str]] = {}  # each document's sentences that go through the model
-    reviewed = _reviewed_translations(chunk, sources, run)
-    summary.reviewed_sentences += sum(len(found) for found in reviewed.values())
-    for i, source in sources.items():
-        _, document, _ = chunk[i]
-        seen = protected.setdefault(source, {})
+
+class _ChunkWork:
+    """One chunk on its way through the models, each document exported as
+    soon as the last of its sentences is back.
+
+    Phases: `find_models` (each document's model; a missing one fails the
+    document, or the request when nothing could be done), `plan` (which
+    protected sentences each document waits for), `translate` (one engine
+    call per model; `finished` counts down and calls `export`).
+    """
+
+    def __init__(
+        self, chunk: list[tuple[DocumentResult, Document, str]], run: _Run, summary: RunSummary
+    ) -> None:
+        self.chunk, self.run, self.summary = chunk, run, summary
+        #: Document (by position in the chunk) -> model source language.
+        self.sources: dict[int, str] = {}
+        #: Source language -> sentence -> reviewed (human) translation.
+        self.reviewed: dict[str, dict[str, str]] = {}
+        #: Source language -> sentence -> (text the model sees, glossary state).
+        self.protected: dict[str, dict[str, tuple[str, object]]] = {}
+        #: (source language, text) -> documents waiting for its translation.
+        self.waiting: dict[tuple[str, str], list[int]] = {}
+        #: Document -> texts it still waits for.
+        self.pending: dict[int, int] = {}
+        #: Document -> its sentences that go through the model.
+        self.own: dict[int, list[str]] = {}
+        #: Source language -> text -> the model's translation.
+        self.outputs: dict[str, dict[str, str]] = {}
+
+    def find_models(self) -> None:
+        """A missing model fails only the documents that need it; when no
+        document of the first chunk can be translated at all, nothing is
+        written and the whole request fails (exit 2, with the install command)."""
+        options = self.run.options
+        missing: list[RequestError] = []
+        for i, (result, document, _) in enumerate(self.chunk):
+            source = model_language(document.language)
+            if source == options.target_lang:
+                continue
+            try:
+                self.run.translator(source)
+            except RequestError as exc:
+                result.reason = reason(exc)
+                missing.append(exc)
+                continue
+            self.sources[i] = source
+        if missing and not self.sources and not self.run.exported:
+            raise missing[0]
+        if not self.run.exported:
+            options.output_dir.mkdir(parents=True, exist_ok=True)
+            clean_temporaries(options.output_dir)
+
+    def plan(self) -> None:
+        """Protect each sentence once; count what each document waits for."""
+        self.reviewed = _reviewed_translations(self.chunk, self.sources, self.run)
+        self.summary.reviewed_sentences += sum(len(found) for found in self.reviewed.values())
+        for i, source in self.sources.items():
+            needs = self._needs(i, source)
+            for text in needs:
+                self.waiting.setdefault((source, text), []).append(i)
+            self.pending[i] = len(needs)
+        self.outputs = {source: {} for source in self.protected}
+        self.run.tracker.add(len(self.waiting))
+
+    def _needs(self, i: int, source: str) -> set[str]:
+        """The texts document `i` needs from the model (reviewed sentences skip it)."""
+        _, document, _ = self.chunk[i]
+        seen = self.protected.setdefault(source, {})
         needs: set[str] = set()
-        own[i] = []
+        self.own[i] = []
         for block in document.blocks:
             if not goes_through_model(document, block, source):
                 continue
             for sentence in block.sentences:
-                own[i].append(sentence)
-                if sentence in reviewed[source]:
+                self.own[i].append(sentence)
+                if sentence in self.reviewed[source]:
                     continue  # a human translation: neither the model nor the glossary
                 if sentence not in seen:
-                    seen[sentence] = glossary.protect(sentence)
+                    seen[sentence] = self.run.glossary.protect(sentence)
                 text = seen[sentence][0]
                 if text.strip():
                     needs.add(text)
-        for text in needs:
-            waiting.setdefault((source, text), []).append(i)
-        pending[i] = len(needs)
-    outputs: dict[str, dict[str, str]] = {source: {} for source in protected}
-    run.tracker.add(len(waiting))
+        return needs
 
-    def export(i: int) -> None:
-        result, document, stem = chunk[i]
+    def translate(self) -> None:
+        """Export what needs no model, run each model over its texts, export the rest."""
+        for i in range(len(self.chunk)):
+            if self.pending.get(i, 0) == 0:
+                self.export(i)
+        for source in self.protected:
+            self._through_model(source)
+        for i, count in self.pending.items():
+            if count:  # nothing left to wait for (e.g. an empty translation)
+                self.export(i)
+
+    def _through_model(self, source: str) -> None:
+        run = self.run
+        finished = functools.partial(self.finished, source)
+        texts = [text for (s, text) in self.waiting if s == source]
+        translator = run.translator(source)
+        try:
+            translator.translate(
+                texts, progress=run.advance, memory=run.memory, on_translated=finished
+            )
+        except Exception:  # find the document that breaks the engine; the others go on
+            _translate_each(self.chunk, source, self.waiting, self.pending, run, finished)
+        finally:  # counted even when a signal stops the call
+            self.summary.cached_sentences += translator.last_stats.cached
+            self.summary.model_sentences += translator.last_stats.translated
+
+    def finished(self, source: str, done: dict[str, str]) -> None:
+        """The engine's callback: texts translated; export each document now complete."""
+        self.outputs[source].update(done)
+        for text in done:
+            for i in self.waiting.pop((source, text), ()):
+                self.pending[i] -= 1
+                if self.pending[i] == 0:
+                    self.export(i)
+
+    def _translations(self, i: int) -> tuple[dict[str, dict[str, str]], set[str], set[str]]:
+        """Document `i`'s translations by source language, the sentences whose
+        glossary terms are missing, and those with a reviewed translation."""
+        source = self.sources.get(i)
+        if source is None:
+            return {}, set(), set()
+        glossary = self.run.glossary
+        mine: dict[str, str] = {}
+        human: set[str] = set()
+        for sentence in dict.fromkeys(self.own[i]):
+            if sentence in self.reviewed[source]:
+                mine[sentence] = self.reviewed[source][sentence]
+                human.add(sentence)
+                continue
+            text, state = self.protected[source][sentence]
+            if text.strip() and text in self.outputs[source]:
+                mine[sentence] = glossary.restore(self.outputs[source][text], state)
+        flagged = {s for s, t in mine.items() if s not in human and glossary.missing_terms(s, t)}
+        return {source: mine}, flagged, human
+
+    def export(self, i: int) -> None:
+        """Rows, flags and checks of document `i`, then its files; a failure is its own."""
+        result, document, stem = self.chunk[i]
         if result.reason:  # failed before translation (a missing model)
             return
-        source = sources.get(i)
-        translations: dict[str, dict[str, str]] = {}
-        flagged: set[str] = set()
-        human: set[str] = set()
-        if source is not None:
-            mine: dict[str, str] = {}
-            for sentence in dict.fromkeys(own[i]):
-                if sentence in reviewed[source]:
-                    mine[sentence] = reviewed[source][sentence]
-                    human.add(sentence)
-                    continue
-                text, state = protected[source][sentence]
-                if text.strip() and text in outputs[source]:
-                    mine[sentence] = glossary.restore(outputs[source][text], state)
-            translations[source] = mine
-            flagged = {
-                s for s, t in mine.items() if s not in human and glossary.missing_terms(s, t)
-            }
+        run, options = self.run, self.run.options
+        translations, flagged, human = self._translations(i)
         try:
             bilingual = build_bilingual(document, translations, run, options, reviewed=human)
             _flag_rows(bilingual, flagged)
@@ -631,34 +709,6 @@ def _translate_chunk(
             result.reason = reason(exc)
             if isinstance(exc, OutputError) and exc.fatal:
                 run.halted = result.reason  # no later document can be written either
-
-    for i in range(len(chunk)):
-        if pending.get(i, 0) == 0:
-            export(i)
-    for source in protected:
-
-        def finished(done: dict[str, str], source: str = source) -> None:
-            outputs[source].update(done)
-            for text in done:
-                for i in waiting.pop((source, text), ()):
-                    pending[i] -= 1
-                    if pending[i] == 0:
-                        export(i)
-
-        texts = [text for (s, text) in waiting if s == source]
-        translator = run.translator(source)
-        try:
-            translator.translate(
-                texts, progress=run.advance, memory=run.memory, on_translated=finished
-            )
-        except Exception:  # find the document that breaks the engine; the others go on
-            _translate_each(chunk, source, waiting, pending, run, finished)
-        finally:  # counted even when a signal stops the call
-            summary.cached_sentences += translator.last_stats.cached
-            summary.model_sentences += translator.last_stats.translated
-    for i, count in pending.items():
-        if count:  # nothing left to wait for (e.g. an empty translation)
-            export(i)
 
 
 def _reviewed_translations(chunk, sources: dict[int, str], run: _Run) -> dict[str, dict[str, str]]:
