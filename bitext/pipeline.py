@@ -298,17 +298,36 @@ def goes_through_model(document: Document, block: Block, source: str) -> bool:
 class _Run:
     """State of one `translate` call."""
 
-    def __init__(self, options: TranslateOptions, translator_factory) -> None:
+    def __init__(
+        self,
+        options: TranslateOptions,
+        translator_factory,
+        files: list[Path],
+        stop: threading.Event | None,
+        progress: Callable[[int, int], None] | None,
+    ) -> None:
         self.options = options
         self.translator_factory = translator_factory
         self.translators: dict[tuple[str, str], Translator] = {}
-        self.glossary: Glossary | None = None
-        self.memory = None
-        self.tracker: _Progress | None = None
+        #: The source language given with --from; None to detect each document's.
+        self.forced = None if options.source_lang == "auto" else options.source_lang
+        self.inputs = {f.resolve() for f in files}  # no export may replace one
+        self.stems = output_stems(files)  # each file's distinct export name
+        self.glossary: Glossary = load_glossary(options)  # RequestError for a bad file
+        self.tracker = _Progress(progress, len(files))
+        self.memory = None if not options.cache else _open_memory(options)
         self.exported = False  # once a file is written, errors are per document
-        self.stop: threading.Event | None = None  # set by a signal (bitext.interrupts)
+        self.stop = stop  # set by a signal (bitext.interrupts)
         self.halted: str | None = None  # why every later write would fail (disk full)
         self.combined: dict[str, BilingualDocument] = {}  # by stem, kept for --combine
+
+    def outputs_of(self, stem: str) -> list[Path]:
+        return output_paths(self.options.output_dir, self.options.formats, stem)
+
+    def wanted(self, path: Path) -> bool:
+        """Whether a file is to be read at all: its outputs are free to write."""
+        outputs = self.outputs_of(self.stems[path])
+        return claim_outputs(outputs, self.inputs, self.options.overwrite) is None
 
     def checkpoint(self) -> None:
         """Between batches and documents: stop here when asked to."""
@@ -378,74 +397,19 @@ def translate_paths(
         check_formats(options.formats)
         files = list(find_articles(paths, skipped=unread))
         check_writable(options.output_dir)
-    inputs = {f.resolve() for f in files}
-    stems = output_stems(files)
-    forced = None if options.source_lang == "auto" else options.source_lang
-    run = _Run(options, translator_factory)
-    run.stop = stop
-    run.glossary = load_glossary(options)
+    run = _Run(options, translator_factory, files, stop, progress)
     summary = RunSummary()
-    run.tracker = _Progress(progress, len(files))
-    run.memory = None if not options.cache else _open_memory(options)
-    outputs_of = functools.partial(output_paths, options.output_dir, options.formats)
     engine = None
     try:
-        prepare = functools.partial(_prepare, forced_lang=forced, memory=run.memory, run=run)
+        prepare = functools.partial(_prepare, forced_lang=run.forced, memory=run.memory, run=run)
         if options.engine != "local":
             engine = _start_engine(options)
             run.translator_factory = engine.translator
-            prepare = engine.analyser(
-                files,
-                forced,
-                run.memory,
-                stems,
-                lambda p: claim_outputs(outputs_of(stems[p]), inputs, options.overwrite) is None,
-            )
-        chunk: list[tuple[DocumentResult, Document, str]] = []
-        chunk_sentences = 0
-        for position, path in enumerate(files, start=1):
-            run.checkpoint()
-            run.tracker.documents_seen = position
-            stem = stems[path]
-            result = DocumentResult(path=str(path), document=stem, status="failed")
-            summary.results.append(result)
-            outputs = outputs_of(stem)
-            claim = claim_outputs(outputs, inputs, options.overwrite)
-            if claim is not None:
-                result.settle(*claim)
-                if result.status == "skipped":  # listed: the files are there
-                    result.files = [str(p) for p in outputs]
-                continue
-            try:
-                document = prepare(path, stem)
-            except Exception as exc:  # one bad file never stops the batch
-                result.fail(exc)
-                continue
-            result.language = document.language
-            result.warnings = list(document.warnings)
-            result.blocks = len(document.blocks)
-            result.sentences = sum(len(b.sentences) for b in document.blocks)
-            if not document.blocks:
-                result.status = "skipped"
-                result.reason = "empty file: no text to translate"
-                continue
-            if document.language in UNDECIDED:
-                result.reason = (
-                    f"language {document.language or 'unknown'} (confidence "
-                    f"{document.language_confidence or 0:.2f}); give --from CODE to translate it "
-                    "anyway"
-                )
-                continue
-            chunk.append((result, document, stem))
-            chunk_sentences += result.sentences
-            if len(chunk) >= options.chunk_documents or chunk_sentences >= CHUNK_SENTENCES:
-                _translate_chunk(chunk, run, summary)
-                chunk, chunk_sentences = [], 0
-        if chunk:
-            _translate_chunk(chunk, run, summary)
+            prepare = engine.analyser(files, run.forced, run.memory, run.stems, run.wanted)
+        _translate_files(files, prepare, run, summary)
     except Stopped:
         summary.interrupted = run.halted is None
-        _not_done(summary, files[len(summary.results) :], stems, run.halted)
+        _not_done(summary, files[len(summary.results) :], run.stems, run.halted)
     finally:
         if engine is not None:
             engine.close()
@@ -464,6 +428,67 @@ def translate_paths(
             documents, options.output_dir, options.formats, options.granularity
         )
     return summary
+
+
+def _translate_files(
+    files: list[Path], prepare: Callable[[Path, str], Document], run: _Run, summary: RunSummary
+) -> None:
+    """Each file read (`prepare`) in turn; the documents to translate go in
+    chunks, and each chunk is translated and exported as soon as it is full."""
+    chunk: list[tuple[DocumentResult, Document, str]] = []
+    chunk_sentences = 0
+    for position, path in enumerate(files, start=1):
+        run.checkpoint()
+        run.tracker.documents_seen = position
+        stem = run.stems[path]
+        result = DocumentResult(path=str(path), document=stem, status="failed")
+        summary.results.append(result)
+        document = _document_to_translate(path, result, prepare, run)
+        if document is None:
+            continue
+        chunk.append((result, document, stem))
+        chunk_sentences += result.sentences
+        if len(chunk) >= run.options.chunk_documents or chunk_sentences >= CHUNK_SENTENCES:
+            _translate_chunk(chunk, run, summary)
+            chunk, chunk_sentences = [], 0
+    if chunk:
+        _translate_chunk(chunk, run, summary)
+
+
+def _document_to_translate(
+    path: Path, result: DocumentResult, prepare: Callable[[Path, str], Document], run: _Run
+) -> Document | None:
+    """The file's document, or None with `result` saying why it is not translated:
+    its outputs are claimed (an input, or already exported), it cannot be read,
+    it is empty, or its language cannot be told."""
+    options = run.options
+    outputs = run.outputs_of(result.document)
+    claim = claim_outputs(outputs, run.inputs, options.overwrite)
+    if claim is not None:
+        result.settle(*claim)
+        if result.status == "skipped":  # listed: the files are there
+            result.files = [str(p) for p in outputs]
+        return None
+    try:
+        document = prepare(path, result.document)
+    except Exception as exc:  # one bad file never stops the batch
+        result.fail(exc)
+        return None
+    result.language = document.language
+    result.warnings = list(document.warnings)
+    result.blocks = len(document.blocks)
+    result.sentences = sum(len(b.sentences) for b in document.blocks)
+    if not document.blocks:
+        result.settle("skipped", "empty file: no text to translate")
+        return None
+    if document.language in UNDECIDED:
+        result.reason = (
+            f"language {document.language or 'unknown'} (confidence "
+            f"{document.language_confidence or 0:.2f}); give --from CODE to translate it "
+            "anyway"
+        )
+        return None
+    return document
 
 
 #: A chunk is closed at this many sentences even before `chunk_documents`.
