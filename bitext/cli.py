@@ -374,29 +374,29 @@ def translate(
         _refuse("--device must be 'auto', 'cpu' or 'cuda'")
     if engine not in ("local", "ray"):
         _refuse("--engine must be 'local' or 'ray'")
+    options = TranslateOptions(
+        output_dir=output,
+        formats=formats,
+        source_lang=source,
+        target_lang=target,
+        fast=fast,
+        models_dir=models_dir,
+        device=device,
+        compute_type=compute_type,
+        threads=threads,
+        overwrite=overwrite,
+        granularity=granularity,
+        combine=combine,
+        glossaries=list(glossary or []),
+        default_glossary=not no_default_glossary,
+        cache=not no_cache,
+        limits=limits,
+        engine=engine,
+        ray_address=ray_address,
+        verbose=verbose,
+    )
     stream = str(output) == "-"
-    with _stream_folder(formats) if stream else nullcontext(output) as output_dir:
-        options = TranslateOptions(
-            output_dir=output_dir,
-            formats=formats,
-            source_lang=source,
-            target_lang=target,
-            fast=fast,
-            models_dir=models_dir,
-            device=device,
-            compute_type=compute_type,
-            threads=threads,
-            overwrite=overwrite or stream,  # the private folder is new anyway
-            granularity=granularity,
-            combine=combine and not stream,
-            glossaries=list(glossary or []),
-            default_glossary=not no_default_glossary,
-            cache=not no_cache,
-            limits=limits,
-            engine=engine,
-            ray_address=ray_address,
-            verbose=verbose,
-        )
+    with _streamed(options) if stream else nullcontext():
         with _request_errors(RequestError):
             summary, signum = _translate_downloading(paths or [Path("seeds")], options, download)
         _report_problems(summary.results)
@@ -407,14 +407,16 @@ def translate(
 
 
 @contextmanager
-def _stream_folder(formats: list[str]) -> Iterator[Path]:
-    """`-o -`: a private folder for the run; its JSONL is copied to stdout in input order."""
+def _streamed(options) -> Iterator[None]:
+    """`-o -`: the run writes into a private folder, removed afterwards; its
+    JSONL is copied to stdout in input order (`_stream_results`)."""
     import tempfile
 
-    if formats != ["jsonl"]:
+    if options.formats != ["jsonl"]:
         _refuse("-o - streams JSONL only; add --format jsonl")
     with tempfile.TemporaryDirectory(prefix="bitext-stream-") as folder:
-        yield Path(folder)
+        options.output_dir, options.overwrite, options.combine = Path(folder), True, False
+        yield
 
 
 def _translate_downloading(paths: list[Path], options, download: bool):

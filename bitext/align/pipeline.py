@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bitext import runs
 from bitext.documents import BilingualDocument, BilingualRow, Document
 from bitext.limits import Limits
 from bitext.pipeline import (
@@ -34,22 +35,12 @@ from bitext.pipeline import (
     model_language,
     prepare_document,
 )
-from bitext.runs import (
-    MissingModel,
-    RequestError,
-    Result,
-    Stopped,
-    Summary,
-    claim_outputs,
-    output_paths,
-    refusing,
-)
 
 #: A translation named after its source with a language code: `article.en.txt`.
 _TRANSLATION_NAME = re.compile(r"^(?P<base>.+)\.(?P<lang>[a-z]{2,3}(?:[-_][A-Za-z]{2})?)$")
 
 
-class AlignRequestError(RequestError):
+class AlignRequestError(runs.RequestError):
     """An align request that cannot work at all (exit code 2): nothing was written."""
 
 
@@ -77,7 +68,7 @@ class AlignOptions:
 
 
 @dataclass
-class AlignResult(Result):
+class AlignResult(runs.Result):
     """What happened to one source file (and the translation it was paired with)."""
 
     path: str
@@ -100,7 +91,7 @@ class AlignResult(Result):
 
 
 @dataclass
-class AlignSummary(Summary):
+class AlignSummary(runs.Summary):
     """The pairs of an `align` run, each an AlignResult."""
 
     def as_dict(self) -> dict:
@@ -331,7 +322,7 @@ class _Models:
             store = models_dir(self.options.models_dir)
             package = find_package(source, target, store)
             if package is None:
-                raise MissingModel(source, target, store)
+                raise runs.MissingModel(source, target, store)
             if self.factory is not None:
                 self.loaded[key] = self.factory(package)
             else:
@@ -434,7 +425,7 @@ def align_paths(
     files are `<output_dir>/<source-stem>.<ext>`, written atomically.
     Raises AlignRequestError before writing anything when the request cannot
     work (unknown format, missing path, nothing to pair, unwritable output),
-    and MissingModel when `use_model` finds no model; a bad pair is recorded
+    and runs.MissingModel when `use_model` finds no model; a bad pair is recorded
     as failed and the others go on.
     `progress(handled, total)` hears of each pair as it is handled. Pairs whose exports
     all exist are skipped unless `options.overwrite`. When `stop` is set (the
@@ -445,7 +436,7 @@ def align_paths(
     from bitext.outputs import check_writable, output_stems
 
     options = options or AlignOptions()
-    with refusing(AlignRequestError):
+    with runs.refusing(AlignRequestError):
         check_formats(options.formats)
         pairs = find_pairs(source, target, options.target_lang, options.source_lang)
         check_writable(options.output_dir)
@@ -488,7 +479,7 @@ class _AlignRun:
     def checkpoint(self) -> None:
         """Between the blocks of a document being read: stop here when asked to."""
         if self.stopping():
-            raise Stopped()
+            raise runs.Stopped()
 
     def align_pair(self, pair: _Pair, result: AlignResult) -> None:
         """Claim the pair's outputs, read both sides, align them, write the exports."""
@@ -499,8 +490,8 @@ class _AlignRun:
         if pair.problem is not None:
             result.settle(pair.status, pair.problem)
             return
-        outputs = output_paths(options.output_dir, options.formats, result.document)
-        claim = claim_outputs(outputs, self.inputs, options.overwrite)
+        outputs = runs.output_paths(options.output_dir, options.formats, result.document)
+        claim = runs.claim_outputs(outputs, self.inputs, options.overwrite)
         if claim is not None:
             result.settle(*claim)
             return
@@ -509,7 +500,7 @@ class _AlignRun:
         except Exception as exc:  # one bad file never stops the others
             result.fail(exc)
             return
-        except Stopped:
+        except runs.Stopped:
             result.settle("interrupted", _NOT_DONE)
             return
         if documents is None:
@@ -519,7 +510,7 @@ class _AlignRun:
         if options.use_model:
             try:
                 translator = self.models.get(*map(model_language, documents[2:]))
-            except MissingModel as exc:
+            except runs.MissingModel as exc:
                 if not self.written_any:
                     raise  # nothing written yet: the whole request fails cleanly
                 result.fail(exc)
