@@ -145,10 +145,6 @@ _LIMIT_OPTIONS = (
 DEFAULT_LIMITS = Limits()
 
 
-#: What a command decorated with `limit_options` declares as its `limits` default.
-DEFAULT_LIMITS = Limits()
-
-
 def _limits(
     max_file_mb: float,
     max_member_mb: float,
