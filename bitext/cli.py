@@ -8,14 +8,19 @@ interrupted.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
 from bitext.limits import MB, Limits
+from bitext.runs import MissingModel, RequestError
 
 app = typer.Typer(
     help="Offline Norwegian-to-English translation with side-by-side exports.\n\n"
@@ -125,20 +130,80 @@ MaxBlockChars = Annotated[
 ]
 
 
-def _limits(file_mb, member_mb, unpacked_mb, ratio, article_chars, block_chars):
+#: The options of `Limits`: (parameter, its option, default), in --help order.
+_LIMIT_OPTIONS = (
+    ("max_file_mb", MaxFileMB, Limits.max_file_bytes // MB),
+    ("max_member_mb", MaxMemberMB, Limits.max_member_bytes // MB),
+    ("max_unpacked_mb", MaxUnpackedMB, Limits.max_unpacked_bytes // MB),
+    ("max_compression_ratio", MaxCompressionRatio, Limits.max_compression_ratio),
+    ("max_article_chars", MaxArticleChars, Limits.max_article_chars),
+    ("max_block_chars", MaxBlockChars, Limits.max_block_chars),
+)
+
+
+#: What a command decorated with `limit_options` declares as its `limits` default.
+DEFAULT_LIMITS = Limits()
+
+
+def _limits(
+    max_file_mb: float,
+    max_member_mb: float,
+    max_unpacked_mb: float,
+    max_compression_ratio: float,
+    max_article_chars: int,
+    max_block_chars: int,
+) -> Limits:
     """The Limits the options give (megabytes are decimal, as in the messages)."""
     return Limits(
-        max_file_bytes=int(file_mb * MB),
-        max_member_bytes=int(member_mb * MB),
-        max_unpacked_bytes=int(unpacked_mb * MB),
-        max_compression_ratio=ratio,
-        max_article_chars=article_chars,
-        max_block_chars=block_chars,
+        max_file_bytes=int(max_file_mb * MB),
+        max_member_bytes=int(max_member_mb * MB),
+        max_unpacked_bytes=int(max_unpacked_mb * MB),
+        max_compression_ratio=max_compression_ratio,
+        max_article_chars=max_article_chars,
+        max_block_chars=max_block_chars,
     )
+
+
+def limit_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the options of `Limits`; it receives them as one `limits`.
+
+    Written once for translate, align and detect, as sqlite-utils writes its
+    shared options once as decorators: Typer reads the options from the
+    signature made here (the command's own, `limits` replaced by the six).
+    """
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "limits"]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=option, default=default)
+        for name, option, default in _LIMIT_OPTIONS
+    ]
+
+    @functools.wraps(command)
+    def with_limits(*args, **kwargs):
+        values = {name: kwargs.pop(name) for name, _, _ in _LIMIT_OPTIONS}
+        return command(*args, limits=_limits(**values), **kwargs)
+
+    with_limits.__signature__ = signature.replace(parameters=own + added)
+    return with_limits
 
 
 def _err(message: str) -> None:
     typer.echo(message, err=True)
+
+
+def _refuse(message: str) -> NoReturn:
+    """The request cannot work: say why on stderr and exit 2 (nothing was done)."""
+    _err(f"error: {message}")
+    raise typer.Exit(EXIT_REQUEST)
+
+
+@contextmanager
+def _request_errors(*errors: type[Exception]) -> Iterator[None]:
+    """Library errors that mean the request cannot work become `_refuse`, with their message."""
+    try:
+        yield
+    except errors as exc:
+        _refuse(str(exc))
 
 
 class _ProgressBar:
@@ -186,18 +251,15 @@ def _export_choices(format: str, granularity: str | None) -> list[str]:
     """The checked --format list; a bad --format or --granularity is exit 2."""
     from bitext.exporters import parse_formats
 
-    try:
+    with _request_errors(ValueError):  # UnknownFormat, or no format at all
         formats = parse_formats(format)
-    except ValueError as exc:  # UnknownFormat, or no format at all
-        _err(f"error: {exc}")
-        raise typer.Exit(EXIT_REQUEST) from None
     if granularity is not None and granularity not in ("block", "sentence"):
-        _err("error: --granularity must be 'block' or 'sentence'")
-        raise typer.Exit(EXIT_REQUEST)
+        _refuse("--granularity must be 'block' or 'sentence'")
     return formats
 
 
 @app.command()
+@limit_options
 def translate(
     paths: Annotated[
         list[Path] | None,
@@ -271,12 +333,7 @@ def translate(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the run summary as JSON on stdout.")
     ] = False,
-    max_file_mb: MaxFileMB = Limits.max_file_bytes // MB,
-    max_member_mb: MaxMemberMB = Limits.max_member_bytes // MB,
-    max_unpacked_mb: MaxUnpackedMB = Limits.max_unpacked_bytes // MB,
-    max_compression_ratio: MaxCompressionRatio = Limits.max_compression_ratio,
-    max_article_chars: MaxArticleChars = Limits.max_article_chars,
-    max_block_chars: MaxBlockChars = Limits.max_block_chars,
+    limits: Limits = DEFAULT_LIMITS,
     engine: Annotated[
         str,
         typer.Option(
@@ -303,27 +360,16 @@ def translate(
 
     On a Ray cluster: bitext translate archive/ --engine ray --ray-address auto
     """
-    from bitext.interrupts import exit_on_signals, run_interruptible
+    from bitext.interrupts import exit_on_signals
 
     exit_on_signals()
-    from bitext.pipeline import RequestError, TranslateOptions, translate_paths
+    from bitext.pipeline import TranslateOptions
 
     formats = _export_choices(format, granularity)
     if device not in ("auto", "cpu", "cuda"):
-        _err("error: --device must be 'auto', 'cpu' or 'cuda'")
-        raise typer.Exit(EXIT_REQUEST)
+        _refuse("--device must be 'auto', 'cpu' or 'cuda'")
     if engine not in ("local", "ray"):
-        _err("error: --engine must be 'local' or 'ray'")
-        raise typer.Exit(EXIT_REQUEST)
-    stream = str(output) == "-"
-    if stream and formats != ["jsonl"]:
-        _err("error: -o - streams JSONL only; add --format jsonl")
-        raise typer.Exit(EXIT_REQUEST)
-    if stream:  # written to a private folder, then copied to stdout in input order
-        import tempfile
-
-        stream_dir = tempfile.TemporaryDirectory(prefix="bitext-stream-")
-        output, overwrite, combine = Path(stream_dir.name), True, False
+        _refuse("--engine must be 'local' or 'ray'")
     options = TranslateOptions(
         output_dir=output,
         formats=formats,
@@ -340,70 +386,90 @@ def translate(
         glossaries=list(glossary or []),
         default_glossary=not no_default_glossary,
         cache=not no_cache,
-        limits=_limits(
-            max_file_mb,
-            max_member_mb,
-            max_unpacked_mb,
-            max_compression_ratio,
-            max_article_chars,
-            max_block_chars,
-        ),
+        limits=limits,
         engine=engine,
         ray_address=ray_address,
         verbose=verbose,
     )
-    bar = _ProgressBar()
-    downloaded: set[tuple[str, str]] = set()
-    signum = None
+    stream = str(output) == "-"
+    with _streamed(options) if stream else nullcontext():
+        with _request_errors(RequestError):
+            summary, signum = _translate_downloading(paths or [Path("seeds")], options, download)
+        _report_problems(summary.results)
+        if stream:
+            _stream_results(summary)
+    _report_translation(summary, as_json, stream)
+    _exit(summary, signum, f"{summary.count('interrupted')} documents")
+
+
+@contextmanager
+def _streamed(options) -> Iterator[None]:
+    """`-o -`: the run writes into a private folder, removed afterwards; its
+    JSONL is copied to stdout in input order (`_stream_results`)."""
+    import tempfile
+
+    if options.formats != ["jsonl"]:
+        _refuse("-o - streams JSONL only; add --format jsonl")
+    with tempfile.TemporaryDirectory(prefix="bitext-stream-") as folder:
+        options.output_dir, options.overwrite, options.combine = Path(folder), True, False
+        yield
+
+
+def _translate_downloading(paths: list[Path], options, download: bool):
+    """`translate_paths` with a progress bar and signal handling: (summary, signal).
+
+    With --download a missing model is installed and the run starts again;
+    models are checked before any work, so a retry is clean.
+    """
+    from bitext.pipeline import translate_paths
+
+    downloaded: set[str] = set()
+    while True:
+        try:
+            return _interruptible(
+                lambda stop, bar: translate_paths(paths, options, progress=bar, stop=stop),
+                _ProgressBar(),
+            )
+        except MissingModel as exc:
+            if not download or exc.pair in downloaded:
+                raise
+            downloaded.add(exc.pair)
+            _install(exc.pair, options.models_dir)
+
+
+def _interruptible(work, bar: _ProgressBar):
+    """`work(stop, bar)` in `run_interruptible`, saying what a signal does; (result, signal)."""
+    from bitext.interrupts import run_interruptible
+
     try:
-        while True:  # models are checked before any work, so a retry is clean
-            try:
-                summary, signum = run_interruptible(
-                    lambda stop: translate_paths(
-                        paths or [Path("seeds")], options, progress=bar, stop=stop
-                    ),
-                    on_first=_on_first_signal,
-                    on_hard_stop=_on_hard_stop,
-                )
-                break
-            except RequestError as exc:
-                pair = getattr(exc, "missing_pair", None)
-                if not download or pair is None or pair in downloaded:
-                    raise
-                downloaded.add(pair)
-                _install(f"{pair[0]}-{pair[1]}", models_dir)
-    except RequestError as exc:
-        _err(f"error: {exc}")
-        raise typer.Exit(EXIT_REQUEST) from None
+        return run_interruptible(
+            lambda stop: work(stop, bar), on_first=_on_first_signal, on_hard_stop=_on_hard_stop
+        )
     finally:
         bar.close()
 
+
+def _report_translation(summary, as_json: bool, stream: bool) -> None:
+    """The run in numbers, then the files written; on stderr when stdout carries the JSONL."""
     data = summary.as_dict()
-    _report_problems(summary.results)
-    if stream:
-        _stream_results(summary)
-        stream_dir.cleanup()
-    report = _err if stream else typer.echo  # stdout carries the JSONL when streaming
+    report = _err if stream else typer.echo
     if as_json:
         report(json.dumps(data, ensure_ascii=False, indent=2))
-    else:
-        from bitext.checks import format_flag_counts
+        return
+    from bitext.checks import format_flag_counts
 
-        languages = ", ".join(f"{k} {v}" for k, v in data["languages"].items()) or "none"
-        report(
-            f"{data['documents']} documents: {data['done']} done, {data['skipped']} skipped, "
-            f"{data['failed']} failed; {data['blocks']} blocks, {data['sentences']} sentences "
-            f"({data['translated_sentences']} translated); languages: {languages}"
-        )
-        report(f"flags: {format_flag_counts(data['flags'])}")
-        if data["cache"]["reviewed"]:
-            report(
-                f"reviewed: {data['cache']['reviewed']} sentences from the memory's reviewed store"
-            )
-        if not stream:
-            for path in data["files"] + data["combined_files"]:
-                typer.echo(path)
-    _exit(summary, signum, f"{data['not_done']} documents")
+    languages = ", ".join(f"{k} {v}" for k, v in data["languages"].items()) or "none"
+    report(
+        f"{data['documents']} documents: {data['done']} done, {data['skipped']} skipped, "
+        f"{data['failed']} failed; {data['blocks']} blocks, {data['sentences']} sentences "
+        f"({data['translated_sentences']} translated); languages: {languages}"
+    )
+    report(f"flags: {format_flag_counts(data['flags'])}")
+    if data["cache"]["reviewed"]:
+        report(f"reviewed: {data['cache']['reviewed']} sentences from the memory's reviewed store")
+    if not stream:
+        for path in data["files"] + data["combined_files"]:
+            typer.echo(path)
 
 
 def _report_problems(results) -> None:
@@ -514,10 +580,8 @@ def _install(target: str, models_dir: Path | None, **options):
 
     bar = _DownloadBar()
     try:
-        return install(target, models_dir, progress=bar, on_message=_err, **options)
-    except ModelError as exc:
-        _err(f"error: {exc}")
-        raise typer.Exit(EXIT_REQUEST) from None
+        with _request_errors(ModelError):
+            return install(target, models_dir, progress=bar, on_message=_err, **options)
     finally:
         bar.close()
 
@@ -587,11 +651,8 @@ def models_available(
     from bitext.index import fetch_index
     from bitext.models import ModelError, list_installed
 
-    try:
+    with _request_errors(ModelError):
         found = fetch_index(index, models_dir, refresh=refresh)
-    except ModelError as exc:
-        _err(f"error: {exc}")
-        raise typer.Exit(EXIT_REQUEST) from None
     if found.warning:
         _err(f"warning: {found.warning}")
     installed = {(p.code, p.version) for p in list_installed(models_dir)}
@@ -711,14 +772,10 @@ def models_remove(
     """
     from bitext.models import ModelError, remove_package
 
-    try:
+    with _request_errors(ModelError):
         removed = remove_package(package, models_dir)
-    except ModelError as exc:
-        _err(f"error: {exc}")
-        raise typer.Exit(EXIT_REQUEST) from None
     if not removed:
-        _err(f"error: no installed package matches {package!r}")
-        raise typer.Exit(EXIT_REQUEST)
+        _refuse(f"no installed package matches {package!r}")
     for path in removed:
         typer.echo(f"removed {path}")
 
@@ -811,12 +868,8 @@ def memory_import(
     from bitext.memory import TranslationMemory
     from bitext.review import ReviewImportError, import_files
 
-    with TranslationMemory() as memory:
-        try:
-            report = import_files(files, memory, source_lang=source_lang, target_lang=target_lang)
-        except ReviewImportError as exc:
-            _err(f"error: {exc}")
-            raise typer.Exit(EXIT_REQUEST) from None
+    with TranslationMemory() as memory, _request_errors(ReviewImportError):
+        report = import_files(files, memory, source_lang=source_lang, target_lang=target_lang)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return
@@ -869,8 +922,7 @@ def memory_export(
     try:
         atomic_write_bytes(output, memory_tmx(entries))
     except OSError as exc:
-        _err(f"error: cannot write {output}: {exc.strerror or exc}")
-        raise typer.Exit(EXIT_REQUEST) from None
+        _refuse(f"cannot write {output}: {exc.strerror or exc}")
     typer.echo(f"wrote {len(entries)} units to {output}")
 
 
@@ -890,16 +942,9 @@ def glossary_check(
     from bitext.glossary import Glossary, GlossaryError, check_glossary, format_check_report
     from bitext.readers import find_articles, read_document
 
-    try:
+    with _request_errors(GlossaryError, FileNotFoundError):
         glossary = Glossary.load(file)
-    except GlossaryError as exc:
-        _err(f"error: {exc}")
-        raise typer.Exit(EXIT_REQUEST) from None
-    try:
         paths = list(find_articles([folder or Path("seeds")]))
-    except FileNotFoundError as exc:
-        _err(f"error: {exc}")
-        raise typer.Exit(EXIT_REQUEST) from None
 
     def texts():
         for path in paths:
@@ -919,6 +964,7 @@ def glossary_check(
 
 
 @app.command()
+@limit_options
 def detect(
     paths: Annotated[
         list[Path] | None,
@@ -930,12 +976,7 @@ def detect(
     blocks: Annotated[
         bool, typer.Option("--blocks", help="Also give every block's language and confidence.")
     ] = False,
-    max_file_mb: MaxFileMB = Limits.max_file_bytes // MB,
-    max_member_mb: MaxMemberMB = Limits.max_member_bytes // MB,
-    max_unpacked_mb: MaxUnpackedMB = Limits.max_unpacked_bytes // MB,
-    max_compression_ratio: MaxCompressionRatio = Limits.max_compression_ratio,
-    max_article_chars: MaxArticleChars = Limits.max_article_chars,
-    max_block_chars: MaxBlockChars = Limits.max_block_chars,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> None:
     """Detect the language of each article and how its blocks split by language.
 
@@ -946,46 +987,39 @@ def detect(
     from bitext.interrupts import exit_on_signals
 
     exit_on_signals()  # nothing is written: a signal ends the listing at once
-    from bitext.detection import detection_report
-    from bitext.readers import find_articles, read_document
+    from bitext.readers import find_articles
 
-    limits = _limits(
-        max_file_mb,
-        max_member_mb,
-        max_unpacked_mb,
-        max_compression_ratio,
-        max_article_chars,
-        max_block_chars,
-    )
     failed = False
-    try:
+    with _request_errors(FileNotFoundError):
         for path in find_articles(paths or [Path("seeds")]):
-            try:
-                report = detection_report(read_document(path, limits=limits), with_blocks=blocks)
-            except Exception as exc:  # one bad file never stops the listing
-                failed = True
-                _err(f"failed: {path}: {exc}")
-                if as_json:
-                    typer.echo(json.dumps({"path": str(path), "error": str(exc)}))
-                continue
-            if as_json:
-                typer.echo(json.dumps(report, ensure_ascii=False))
-                continue
-            split = ", ".join(f"{k} {v}" for k, v in report["blocks_by_language"].items())
-            typer.echo(
-                f"{report['path']}\t{report['language']}\t{report['confidence']:.2f}\t{split}"
-            )
-            for block in report.get("blocks", []):
-                typer.echo(
-                    f"  block {block['block']}\t{block['language']}\t{block['confidence']:.2f}"
-                )
-    except FileNotFoundError as exc:
-        _err(f"error: {exc}")
-        raise typer.Exit(EXIT_REQUEST) from None
+            failed |= not _print_detection(path, limits, blocks, as_json)
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 
+def _print_detection(path: Path, limits: Limits, blocks: bool, as_json: bool) -> bool:
+    """One article's language (and its blocks') on stdout; False when it cannot be read."""
+    from bitext.detection import detection_report
+    from bitext.readers import read_document
+
+    try:
+        report = detection_report(read_document(path, limits=limits), with_blocks=blocks)
+    except Exception as exc:  # one bad file never stops the listing
+        _err(f"failed: {path}: {exc}")
+        if as_json:
+            typer.echo(json.dumps({"path": str(path), "error": str(exc)}))
+        return False
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False))
+        return True
+    split = ", ".join(f"{k} {v}" for k, v in report["blocks_by_language"].items())
+    typer.echo(f"{report['path']}\t{report['language']}\t{report['confidence']:.2f}\t{split}")
+    for block in report.get("blocks", []):
+        typer.echo(f"  block {block['block']}\t{block['language']}\t{block['confidence']:.2f}")
+    return True
+
+
 @app.command()
+@limit_options
 def align(
     source: Annotated[
         Path,
@@ -1029,12 +1063,7 @@ def align(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the run summary as JSON on stdout.")
     ] = False,
-    max_file_mb: MaxFileMB = Limits.max_file_bytes // MB,
-    max_member_mb: MaxMemberMB = Limits.max_member_bytes // MB,
-    max_unpacked_mb: MaxUnpackedMB = Limits.max_unpacked_bytes // MB,
-    max_compression_ratio: MaxCompressionRatio = Limits.max_compression_ratio,
-    max_article_chars: MaxArticleChars = Limits.max_article_chars,
-    max_block_chars: MaxBlockChars = Limits.max_block_chars,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> None:
     """Align an article with its existing translation, sentence by sentence.
 
@@ -1046,57 +1075,47 @@ def align(
 
     Example: bitext align article.txt article.en.txt -o exports/ --format tsv,tmx
     """
-    from bitext.interrupts import exit_on_signals, run_interruptible
+    from bitext.interrupts import exit_on_signals
 
     exit_on_signals()
-    from bitext.align.pipeline import AlignOptions, AlignRequestError, align_paths
+    from bitext.align.pipeline import AlignOptions, align_paths
 
-    formats = _export_choices(format, granularity)
     options = AlignOptions(
         output_dir=output,
-        formats=formats,
+        formats=_export_choices(format, granularity),
         source_lang=source_lang,
         target_lang=target_lang,
         use_model=use_model,
         models_dir=models_dir,
         granularity=granularity,
         overwrite=overwrite,
-        limits=_limits(
-            max_file_mb,
-            max_member_mb,
-            max_unpacked_mb,
-            max_compression_ratio,
-            max_article_chars,
-            max_block_chars,
-        ),
+        limits=limits,
     )
-    bar = _ProgressBar("aligning", "pairs")
-    try:
-        summary, signum = run_interruptible(
-            lambda stop: align_paths(source, target, options, progress=bar, stop=stop),
-            on_first=_on_first_signal,
-            on_hard_stop=_on_hard_stop,
+    with _request_errors(RequestError):
+        summary, signum = _interruptible(
+            lambda stop, bar: align_paths(source, target, options, progress=bar, stop=stop),
+            _ProgressBar("aligning", "pairs"),
         )
-    except AlignRequestError as exc:
-        _err(f"error: {exc}")
-        raise typer.Exit(EXIT_REQUEST) from None
-    finally:
-        bar.close()
-    data = summary.as_dict()
     _report_problems(summary.results)
+    _report_alignment(summary, as_json)
+    _exit(summary, signum, f"{summary.count('interrupted')} pairs")
+
+
+def _report_alignment(summary, as_json: bool) -> None:
+    """The run in numbers (links, weak ones, flags), then the files written."""
+    data = summary.as_dict()
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
-    else:
-        from bitext.checks import format_flag_counts
+        return
+    from bitext.checks import format_flag_counts
 
-        typer.echo(
-            f"{data['pairs']} pairs: {data['done']} done, {data['skipped']} skipped, "
-            f"{data['failed']} failed; {data['links']} links ({data['weak']} weak)"
-        )
-        typer.echo(f"flags: {format_flag_counts(data['flags'])}")
-        for path in data["files"]:
-            typer.echo(path)
-    _exit(summary, signum, f"{data['not_done']} pairs")
+    typer.echo(
+        f"{data['pairs']} pairs: {data['done']} done, {data['skipped']} skipped, "
+        f"{data['failed']} failed; {data['links']} links ({data['weak']} weak)"
+    )
+    typer.echo(f"flags: {format_flag_counts(data['flags'])}")
+    for path in data["files"]:
+        typer.echo(path)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -110,78 +110,107 @@ def _unit_rows(rng, rows: int, dims: int):
     return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
 
 
-def _copy_spec(shape: ModelShape, vocabulary: list[str], seed: int):
-    """The CTranslate2 TransformerSpec with copy weights."""
-    import numpy as np
-    from ctranslate2.specs import common_spec, transformer_spec
+class _Weights:
+    """The weights of one copy model, drawn from one seeded generator.
 
-    rng = np.random.default_rng(seed)
-    d, heads = shape.d_model, shape.heads
-    head_dim = d // heads
-    pos_dims = head_dim  # positions live in the first head_dim dimensions
-    tok_dims = d - pos_dims  # token identity lives in the rest
-    per_head = tok_dims // heads
-    vocab = len(vocabulary)
-    noise = 1e-3
+    Every sub-layer that takes no part in copying gets small random weights
+    (`inert_*`), so a token costs what it costs in a trained model. The
+    generator is drawn from in the order `_copy_spec` calls these methods:
+    that order is part of the archive's bytes.
+    """
 
-    def noisy(*dims):
-        return (rng.standard_normal(dims) * noise).astype(np.float32)
+    def __init__(self, shape: ModelShape, seed: int) -> None:
+        import numpy as np
 
-    def layer_norm(spec):
-        spec.gamma = np.ones(d, dtype=np.float32)
-        spec.beta = np.zeros(d, dtype=np.float32)
+        self.rng = np.random.default_rng(seed)
+        self.shape = shape
+        self.d = shape.d_model
 
-    def linear(spec, weight, bias=True):
+    def noisy(self, *dims):
+        import numpy as np
+
+        return (self.rng.standard_normal(dims) * 1e-3).astype(np.float32)
+
+    def layer_norm(self, spec) -> None:
+        import numpy as np
+
+        spec.gamma = np.ones(self.d, dtype=np.float32)
+        spec.beta = np.zeros(self.d, dtype=np.float32)
+
+    @staticmethod
+    def linear(spec, weight, bias: bool = True) -> None:
+        import numpy as np
+
         spec.weight = weight.astype(np.float32)
         if bias:
             spec.bias = np.zeros(weight.shape[0], dtype=np.float32)
 
-    def inert_attention(spec, self_attention):
-        layer_norm(spec.layer_norm)
+    def inert_attention(self, spec, self_attention: bool) -> None:
+        d = self.d
+        self.layer_norm(spec.layer_norm)
         if self_attention:
-            linear(spec.linear[0], noisy(3 * d, d))
+            self.linear(spec.linear[0], self.noisy(3 * d, d))
         else:
-            linear(spec.linear[0], noisy(d, d))
-            linear(spec.linear[1], noisy(2 * d, d))
-        linear(spec.linear[-1], noisy(d, d))
+            self.linear(spec.linear[0], self.noisy(d, d))
+            self.linear(spec.linear[1], self.noisy(2 * d, d))
+        self.linear(spec.linear[-1], self.noisy(d, d))
 
-    def inert_ffn(spec):
-        layer_norm(spec.layer_norm)
-        linear(spec.linear_0, noisy(shape.ffn, d))
-        linear(spec.linear_1, noisy(d, shape.ffn))
+    def inert_ffn(self, spec) -> None:
+        self.layer_norm(spec.layer_norm)
+        self.linear(spec.linear_0, self.noisy(self.shape.ffn, self.d))
+        self.linear(spec.linear_1, self.noisy(self.d, self.shape.ffn))
 
+
+def _embeddings(weights: _Weights, vocab: int):
+    """Token and position vectors on separate dimensions (positions first).
+
+    Positions take the first head_dim dimensions, so every head's query and
+    key see them; token identity takes the rest, split between the heads.
+    """
+    import numpy as np
+
+    shape, d = weights.shape, weights.d
+    pos_dims = d // shape.heads
     tokens = np.zeros((vocab, d), dtype=np.float32)
-    tokens[:, pos_dims:] = _unit_rows(rng, vocab, tok_dims)
+    tokens[:, pos_dims:] = _unit_rows(weights.rng, vocab, d - pos_dims)
     positions = np.zeros((shape.max_positions, d), dtype=np.float32)
-    positions[:, :pos_dims] = _unit_rows(rng, shape.max_positions, pos_dims)
+    positions[:, :pos_dims] = _unit_rows(weights.rng, shape.max_positions, pos_dims)
+    return tokens, positions
 
-    spec = transformer_spec.TransformerSpec.from_config(
-        (shape.encoder_layers, shape.decoder_layers),
-        heads,
-        pre_norm=True,
-        activation=common_spec.Activation.RELU,
-    )
-    encoder, decoder = spec.encoder, spec.decoder
 
+def _passing_encoder(encoder, weights: _Weights, tokens, positions) -> None:
+    """An encoder whose output is its input: embeddings unscaled, inert layers."""
     encoder.scale_embeddings = False
     encoder.embeddings[0].weight = tokens
     encoder.position_encodings.encodings = positions
-    layer_norm(encoder.layer_norm)
+    weights.layer_norm(encoder.layer_norm)
     for layer in encoder.layer:
-        inert_attention(layer.self_attention, self_attention=True)
-        inert_ffn(layer.ffn)
+        weights.inert_attention(layer.self_attention, self_attention=True)
+        weights.inert_ffn(layer.ffn)
 
+
+def _inert_decoder(decoder, weights: _Weights, vocab: int, positions) -> None:
+    """A decoder that adds nothing of its own: only positions reach the copying layer."""
     decoder.scale_embeddings = False
-    decoder.embeddings.weight = noisy(vocab, d)
+    decoder.embeddings.weight = weights.noisy(vocab, weights.d)
     decoder.position_encodings.encodings = positions
-    layer_norm(decoder.layer_norm)
+    weights.layer_norm(decoder.layer_norm)
     for layer in decoder.layer:
-        inert_attention(layer.self_attention, self_attention=True)
-        inert_attention(layer.attention, self_attention=False)
-        inert_ffn(layer.ffn)
+        weights.inert_attention(layer.self_attention, self_attention=True)
+        weights.inert_attention(layer.attention, self_attention=False)
+        weights.inert_ffn(layer.ffn)
 
-    # The copying cross-attention, in the first decoder layer.
-    sharpness = 3.0
+
+def _copying_attention(attention, weights: _Weights, sharpness: float = 3.0) -> None:
+    """Cross-attention whose every head attends to the source position equal to
+    the decoding step (position dimensions, sharpened) and copies its own slice
+    of that token's vector back into place."""
+    import numpy as np
+
+    d, heads = weights.d, weights.shape.heads
+    head_dim = d // heads
+    pos_dims = head_dim
+    per_head = (d - pos_dims) // heads
     query = np.zeros((d, d), dtype=np.float32)
     key_value = np.zeros((2 * d, d), dtype=np.float32)
     output = np.zeros((d, d), dtype=np.float32)
@@ -193,13 +222,32 @@ def _copy_spec(shape: ModelShape, vocabulary: list[str], seed: int):
         value_rows = slice(d + h * head_dim, d + h * head_dim + per_head)
         key_value[value_rows, src] = np.eye(per_head)
         output[src, h * head_dim : h * head_dim + per_head] = np.eye(per_head)
-    copy = decoder.layer[0].attention
-    linear(copy.linear[0], query)
-    linear(copy.linear[1], key_value)
-    linear(copy.linear[2], output)
+    weights.linear(attention.linear[0], query)
+    weights.linear(attention.linear[1], key_value)
+    weights.linear(attention.linear[2], output)
 
-    linear(decoder.projection, tokens * 2.0)
 
+def _copy_spec(shape: ModelShape, vocabulary: list[str], seed: int):
+    """The CTranslate2 TransformerSpec with copy weights.
+
+    Phases: embeddings, an encoder that passes them through, an inert
+    decoder, the copying cross-attention in its first layer, and an output
+    projection that picks the token whose embedding matches the copy.
+    """
+    from ctranslate2.specs import common_spec, transformer_spec
+
+    weights = _Weights(shape, seed)
+    tokens, positions = _embeddings(weights, len(vocabulary))
+    spec = transformer_spec.TransformerSpec.from_config(
+        (shape.encoder_layers, shape.decoder_layers),
+        shape.heads,
+        pre_norm=True,
+        activation=common_spec.Activation.RELU,
+    )
+    _passing_encoder(spec.encoder, weights, tokens, positions)
+    _inert_decoder(spec.decoder, weights, len(vocabulary), positions)
+    _copying_attention(spec.decoder.layer[0].attention, weights)
+    weights.linear(spec.decoder.projection, tokens * 2.0)
     spec.register_source_vocabulary(vocabulary)
     spec.register_target_vocabulary(vocabulary)
     spec.config.add_source_eos = True

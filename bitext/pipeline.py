@@ -20,15 +20,26 @@ from typing import TYPE_CHECKING
 from bitext.checks import apply_checks, count_flags
 from bitext.documents import BilingualDocument, Block, BlockKind, Document
 from bitext.engine import DecodeOptions, Translator
-from bitext.exporters import UnknownFormat, check_formats, get_exporter, write_combined
+from bitext.exporters import check_formats, get_exporter, write_combined
 from bitext.limits import Limits
-from bitext.models import InstalledPackage, find_package, missing_model_message, models_dir
+from bitext.models import InstalledPackage, find_package, models_dir
 from bitext.outputs import (
     OutputError,
     atomic_write_bytes,
     check_writable,
     clean_temporaries,
     output_stems,
+)
+from bitext.runs import (
+    MissingModel,
+    RequestError,
+    Result,
+    Stopped,
+    Summary,
+    claim_outputs,
+    output_paths,
+    reason,
+    refusing,
 )
 
 if TYPE_CHECKING:
@@ -38,17 +49,6 @@ if TYPE_CHECKING:
 NORWEGIAN = {"nb", "nn", "no"}
 #: Detection results that mean "cannot tell".
 UNDECIDED = {"unknown", "uncertain", None}
-
-
-class RequestError(Exception):
-    """The request cannot work at all (exit code 2): nothing was done."""
-
-
-class _Stopped(BaseException):
-    """Raised at a checkpoint once the run must stop (a signal, a full disk).
-
-    A BaseException, so no per-document `except Exception` can swallow it.
-    """
 
 
 @dataclass
@@ -99,7 +99,7 @@ class TranslateOptions:
 
 
 @dataclass
-class DocumentResult:
+class DocumentResult(Result):
     """What happened to one input file."""
 
     path: str
@@ -117,8 +117,9 @@ class DocumentResult:
 
 
 @dataclass
-class RunSummary:
-    results: list[DocumentResult] = field(default_factory=list)
+class RunSummary(Summary):
+    """The documents of a `translate` run, each a DocumentResult, and what the memory gave."""
+
     #: A signal stopped the run before every document was done.
     interrupted: bool = False
     #: Distinct sentences taken from the translation memory / run through a model.
@@ -130,23 +131,8 @@ class RunSummary:
     combined_files: list[str] = field(default_factory=list)
 
     @property
-    def failed(self) -> list[DocumentResult]:
-        return [r for r in self.results if r.status == "failed"]
-
-    def count(self, status: str) -> int:
-        return sum(r.status == status for r in self.results)
-
-    @property
     def languages(self) -> Counter:
         return Counter(r.language for r in self.results if r.status != "failed" and r.language)
-
-    @property
-    def files(self) -> list[str]:
-        return [f for r in self.results for f in r.files]
-
-    @property
-    def flag_counts(self) -> Counter:
-        return sum((Counter(r.flags) for r in self.results), Counter())
 
     def as_dict(self) -> dict:
         return {
@@ -282,7 +268,7 @@ def cached_analysis(memory, key: str, path: Path, doc_id: str) -> Document | Non
     # name the file being read now.
     first = f"{data['path']}: "
     data["warnings"] = [
-        f"{path}: {w[len(first):]}" if w.startswith(first) else w for w in data["warnings"]
+        f"{path}: {w[len(first) :]}" if w.startswith(first) else w for w in data["warnings"]
     ]
     return Document(**{**data, "id": doc_id, "path": str(path), "blocks": blocks})
 
@@ -312,22 +298,41 @@ def goes_through_model(document: Document, block: Block, source: str) -> bool:
 class _Run:
     """State of one `translate` call."""
 
-    def __init__(self, options: TranslateOptions, translator_factory) -> None:
+    def __init__(
+        self,
+        options: TranslateOptions,
+        translator_factory,
+        files: list[Path],
+        stop: threading.Event | None,
+        progress: Callable[[int, int], None] | None,
+    ) -> None:
         self.options = options
         self.translator_factory = translator_factory
         self.translators: dict[tuple[str, str], Translator] = {}
-        self.glossary: Glossary | None = None
-        self.memory = None
-        self.tracker: _Progress | None = None
+        #: The source language given with --from; None to detect each document's.
+        self.forced = None if options.source_lang == "auto" else options.source_lang
+        self.inputs = {f.resolve() for f in files}  # no export may replace one
+        self.stems = output_stems(files)  # each file's distinct export name
+        self.glossary: Glossary = load_glossary(options)  # RequestError for a bad file
+        self.tracker = _Progress(progress, len(files))
+        self.memory = None if not options.cache else _open_memory(options)
         self.exported = False  # once a file is written, errors are per document
-        self.stop: threading.Event | None = None  # set by a signal (bitext.interrupts)
+        self.stop = stop  # set by a signal (bitext.interrupts)
         self.halted: str | None = None  # why every later write would fail (disk full)
         self.combined: dict[str, BilingualDocument] = {}  # by stem, kept for --combine
+
+    def outputs_of(self, stem: str) -> list[Path]:
+        return output_paths(self.options.output_dir, self.options.formats, stem)
+
+    def wanted(self, path: Path) -> bool:
+        """Whether a file is to be read at all: its outputs are free to write."""
+        outputs = self.outputs_of(self.stems[path])
+        return claim_outputs(outputs, self.inputs, self.options.overwrite) is None
 
     def checkpoint(self) -> None:
         """Between batches and documents: stop here when asked to."""
         if self.halted is not None or (self.stop is not None and self.stop.is_set()):
-            raise _Stopped()
+            raise Stopped()
 
     def advance(self, count: int) -> None:
         """Progress after each batch (its documents are already written), then a checkpoint."""
@@ -338,9 +343,7 @@ class _Run:
         store = models_dir(self.options.models_dir)
         package = find_package(source, self.options.target_lang, store)
         if package is None:
-            error = RequestError(missing_model_message(source, self.options.target_lang, store))
-            error.missing_pair = (source, self.options.target_lang)  # for translate --download
-            raise error
+            raise MissingModel(source, self.options.target_lang, store)
         return package
 
     def translator(self, source: str) -> Translator:
@@ -361,10 +364,6 @@ def default_translator(package: InstalledPackage, options: TranslateOptions) -> 
         )
     except ValueError as exc:  # a device that cannot work: nothing is done
         raise RequestError(str(exc)) from exc
-
-
-def _output_paths(options: TranslateOptions, stem: str) -> list[Path]:
-    return [options.output_dir / f"{stem}{get_exporter(f).suffix}" for f in options.formats]
 
 
 def translate_paths(
@@ -394,94 +393,32 @@ def translate_paths(
 
     options = options or TranslateOptions()
     unread: list[tuple[Path, str]] = []
-    try:
+    with refusing(RequestError):
         check_formats(options.formats)
-    except UnknownFormat as exc:
-        raise RequestError(str(exc)) from exc
-    try:
         files = list(find_articles(paths, skipped=unread))
-    except FileNotFoundError as exc:
-        raise RequestError(str(exc)) from exc
-    try:
         check_writable(options.output_dir)
-    except OutputError as exc:
-        raise RequestError(str(exc)) from exc
-    inputs = {f.resolve() for f in files}
-    stems = output_stems(files)
-    forced = None if options.source_lang == "auto" else options.source_lang
-    run = _Run(options, translator_factory)
-    run.stop = stop
-    run.glossary = load_glossary(options)
+    run = _Run(options, translator_factory, files, stop, progress)
     summary = RunSummary()
-    run.tracker = _Progress(progress, len(files))
-    run.memory = None if not options.cache else _open_memory(options)
     engine = None
     try:
-        prepare = functools.partial(_prepare, forced_lang=forced, memory=run.memory, run=run)
+        prepare = functools.partial(_prepare, forced_lang=run.forced, memory=run.memory, run=run)
         if options.engine != "local":
             engine = _start_engine(options)
             run.translator_factory = engine.translator
-            prepare = engine.analyser(
-                files,
-                forced,
-                run.memory,
-                stems,
-                lambda p: _no_work(_output_paths(options, stems[p]), inputs, options) is None,
-            )
-        chunk: list[tuple[DocumentResult, Document, str]] = []
-        chunk_sentences = 0
-        for position, path in enumerate(files, start=1):
-            run.checkpoint()
-            run.tracker.documents_seen = position
-            stem = stems[path]
-            result = DocumentResult(path=str(path), document=stem, status="failed")
-            summary.results.append(result)
-            outputs = _output_paths(options, stem)
-            settled = _no_work(outputs, inputs, options)
-            if settled is not None:
-                result.status, result.reason = settled
-                if result.status == "skipped":
-                    result.files = [str(p) for p in outputs]
-                continue
-            try:
-                document = prepare(path, stem)
-            except Exception as exc:  # one bad file never stops the batch
-                result.reason = failure_reason(exc)
-                continue
-            result.language = document.language
-            result.warnings = list(document.warnings)
-            result.blocks = len(document.blocks)
-            result.sentences = sum(len(b.sentences) for b in document.blocks)
-            if not document.blocks:
-                result.status = "skipped"
-                result.reason = "empty file: no text to translate"
-                continue
-            if document.language in UNDECIDED:
-                result.reason = (
-                    f"language {document.language or 'unknown'} (confidence "
-                    f"{document.language_confidence or 0:.2f}); give --from CODE to translate it "
-                    "anyway"
-                )
-                continue
-            chunk.append((result, document, stem))
-            chunk_sentences += result.sentences
-            if len(chunk) >= options.chunk_documents or chunk_sentences >= CHUNK_SENTENCES:
-                _translate_chunk(chunk, run, summary)
-                chunk, chunk_sentences = [], 0
-        if chunk:
-            _translate_chunk(chunk, run, summary)
-    except _Stopped:
+            prepare = engine.analyser(files, run.forced, run.memory, run.stems, run.wanted)
+        _translate_files(files, prepare, run, summary)
+    except Stopped:
         summary.interrupted = run.halted is None
-        _not_done(summary, files[len(summary.results) :], stems, run.halted)
+        _not_done(summary, files[len(summary.results) :], run.stems, run.halted)
     finally:
         if engine is not None:
             engine.close()
         if run.memory is not None:
             run.memory.close()
     # Files no reader takes are named with their kind, never ignored in silence.
-    for path, reason in unread:
+    for path, why in unread:
         summary.results.append(
-            DocumentResult(path=str(path), document=path.stem, status="skipped", reason=reason)
+            DocumentResult(path=str(path), document=path.stem, status="skipped", reason=why)
         )
     if options.combine and run.combined and not summary.interrupted and run.halted is None:
         documents = [
@@ -491,6 +428,67 @@ def translate_paths(
             documents, options.output_dir, options.formats, options.granularity
         )
     return summary
+
+
+def _translate_files(
+    files: list[Path], prepare: Callable[[Path, str], Document], run: _Run, summary: RunSummary
+) -> None:
+    """Each file read (`prepare`) in turn; the documents to translate go in
+    chunks, and each chunk is translated and exported as soon as it is full."""
+    chunk: list[tuple[DocumentResult, Document, str]] = []
+    chunk_sentences = 0
+    for position, path in enumerate(files, start=1):
+        run.checkpoint()
+        run.tracker.documents_seen = position
+        stem = run.stems[path]
+        result = DocumentResult(path=str(path), document=stem, status="failed")
+        summary.results.append(result)
+        document = _document_to_translate(path, result, prepare, run)
+        if document is None:
+            continue
+        chunk.append((result, document, stem))
+        chunk_sentences += result.sentences
+        if len(chunk) >= run.options.chunk_documents or chunk_sentences >= CHUNK_SENTENCES:
+            _translate_chunk(chunk, run, summary)
+            chunk, chunk_sentences = [], 0
+    if chunk:
+        _translate_chunk(chunk, run, summary)
+
+
+def _document_to_translate(
+    path: Path, result: DocumentResult, prepare: Callable[[Path, str], Document], run: _Run
+) -> Document | None:
+    """The file's document, or None with `result` saying why it is not translated:
+    its outputs are claimed (an input, or already exported), it cannot be read,
+    it is empty, or its language cannot be told."""
+    options = run.options
+    outputs = run.outputs_of(result.document)
+    claim = claim_outputs(outputs, run.inputs, options.overwrite)
+    if claim is not None:
+        result.settle(*claim)
+        if result.status == "skipped":  # listed: the files are there
+            result.files = [str(p) for p in outputs]
+        return None
+    try:
+        document = prepare(path, result.document)
+    except Exception as exc:  # one bad file never stops the batch
+        result.fail(exc)
+        return None
+    result.language = document.language
+    result.warnings = list(document.warnings)
+    result.blocks = len(document.blocks)
+    result.sentences = sum(len(b.sentences) for b in document.blocks)
+    if not document.blocks:
+        result.settle("skipped", "empty file: no text to translate")
+        return None
+    if document.language in UNDECIDED:
+        result.reason = (
+            f"language {document.language or 'unknown'} (confidence "
+            f"{document.language_confidence or 0:.2f}); give --from CODE to translate it "
+            "anyway"
+        )
+        return None
+    return document
 
 
 #: A chunk is closed at this many sentences even before `chunk_documents`.
@@ -505,15 +503,6 @@ def _start_engine(options: TranslateOptions):
     from bitext.cluster.driver import RayEngine
 
     return RayEngine(options)
-
-
-def _no_work(outputs: list[Path], inputs: set[Path], options: TranslateOptions):
-    """(status, reason) for a file that must not or need not be done again, else None."""
-    if any(p.resolve() in inputs for p in outputs):
-        return "failed", "an output file would overwrite an input; choose another -o folder"
-    if not options.overwrite and all(p.exists() for p in outputs):
-        return "skipped", "already exported (use --overwrite to redo)"
-    return None
 
 
 def load_glossary(options: TranslateOptions) -> Glossary:
@@ -576,80 +565,158 @@ def _translate_chunk(
     The model sees each sentence after `Glossary.protect` (so the memory is
     keyed on what the model saw); `restore` runs on its output.
     """
-    options, glossary = run.options, run.glossary
-    # A missing model fails only the documents that need it; when no
-    # document of the first chunk can be translated at all, nothing is
-    # written and the whole request fails (exit 2, with the install command).
-    sources: dict[int, str] = {}
-    missing: list[RequestError] = []
-    for i, (result, document, _) in enumerate(chunk):
-        source = model_language(document.language)
-        if source == options.target_lang:
-            continue
-        try:
-            run.translator(source)
-        except RequestError as exc:
-            result.reason = str(exc)
-            missing.append(exc)
-            continue
-        sources[i] = source
-    if missing and not sources and not run.exported:
-        raise missing[0]
-    if not run.exported:
-        options.output_dir.mkdir(parents=True, exist_ok=True)
-        clean_temporaries(options.output_dir)
+    work = _ChunkWork(chunk, run, summary)
+    work.find_models()
+    work.plan()
+    work.translate()
 
-    protected: dict[str, dict[str, tuple[str, object]]] = {}
-    waiting: dict[tuple[str, str], list[int]] = {}
-    pending: dict[int, int] = {}
-    own: dict[int, list[str]] = {}  # each document's sentences that go through the model
-    reviewed = _reviewed_translations(chunk, sources, run)
-    summary.reviewed_sentences += sum(len(found) for found in reviewed.values())
-    for i, source in sources.items():
-        _, document, _ = chunk[i]
-        seen = protected.setdefault(source, {})
+
+class _ChunkWork:
+    """One chunk on its way through the models, each document exported as
+    soon as the last of its sentences is back.
+
+    Phases: `find_models` (each document's model; a missing one fails the
+    document, or the request when nothing could be done), `plan` (which
+    protected sentences each document waits for), `translate` (one engine
+    call per model; `finished` counts down and calls `export`).
+    """
+
+    def __init__(
+        self, chunk: list[tuple[DocumentResult, Document, str]], run: _Run, summary: RunSummary
+    ) -> None:
+        self.chunk, self.run, self.summary = chunk, run, summary
+        #: Document (by position in the chunk) -> model source language.
+        self.sources: dict[int, str] = {}
+        #: Source language -> sentence -> reviewed (human) translation.
+        self.reviewed: dict[str, dict[str, str]] = {}
+        #: Source language -> sentence -> (text the model sees, glossary state).
+        self.protected: dict[str, dict[str, tuple[str, object]]] = {}
+        #: (source language, text) -> documents waiting for its translation.
+        self.waiting: dict[tuple[str, str], list[int]] = {}
+        #: Document -> texts it still waits for.
+        self.pending: dict[int, int] = {}
+        #: Document -> its sentences that go through the model.
+        self.own: dict[int, list[str]] = {}
+        #: Source language -> text -> the model's translation.
+        self.outputs: dict[str, dict[str, str]] = {}
+
+    def find_models(self) -> None:
+        """A missing model fails only the documents that need it; when no
+        document of the first chunk can be translated at all, nothing is
+        written and the whole request fails (exit 2, with the install command)."""
+        options = self.run.options
+        missing: list[RequestError] = []
+        for i, (result, document, _) in enumerate(self.chunk):
+            source = model_language(document.language)
+            if source == options.target_lang:
+                continue
+            try:
+                self.run.translator(source)
+            except RequestError as exc:
+                result.reason = reason(exc)
+                missing.append(exc)
+                continue
+            self.sources[i] = source
+        if missing and not self.sources and not self.run.exported:
+            raise missing[0]
+        if not self.run.exported:
+            options.output_dir.mkdir(parents=True, exist_ok=True)
+            clean_temporaries(options.output_dir)
+
+    def plan(self) -> None:
+        """Protect each sentence once; count what each document waits for."""
+        self.reviewed = _reviewed_translations(self.chunk, self.sources, self.run)
+        self.summary.reviewed_sentences += sum(len(found) for found in self.reviewed.values())
+        for i, source in self.sources.items():
+            needs = self._needs(i, source)
+            for text in needs:
+                self.waiting.setdefault((source, text), []).append(i)
+            self.pending[i] = len(needs)
+        self.outputs = {source: {} for source in self.protected}
+        self.run.tracker.add(len(self.waiting))
+
+    def _needs(self, i: int, source: str) -> set[str]:
+        """The texts document `i` needs from the model (reviewed sentences skip it)."""
+        _, document, _ = self.chunk[i]
+        seen = self.protected.setdefault(source, {})
         needs: set[str] = set()
-        own[i] = []
+        self.own[i] = []
         for block in document.blocks:
             if not goes_through_model(document, block, source):
                 continue
             for sentence in block.sentences:
-                own[i].append(sentence)
-                if sentence in reviewed[source]:
+                self.own[i].append(sentence)
+                if sentence in self.reviewed[source]:
                     continue  # a human translation: neither the model nor the glossary
                 if sentence not in seen:
-                    seen[sentence] = glossary.protect(sentence)
+                    seen[sentence] = self.run.glossary.protect(sentence)
                 text = seen[sentence][0]
                 if text.strip():
                     needs.add(text)
-        for text in needs:
-            waiting.setdefault((source, text), []).append(i)
-        pending[i] = len(needs)
-    outputs: dict[str, dict[str, str]] = {source: {} for source in protected}
-    run.tracker.add(len(waiting))
+        return needs
 
-    def export(i: int) -> None:
-        result, document, stem = chunk[i]
+    def translate(self) -> None:
+        """Export what needs no model, run each model over its texts, export the rest."""
+        for i in range(len(self.chunk)):
+            if self.pending.get(i, 0) == 0:
+                self.export(i)
+        for source in self.protected:
+            self._through_model(source)
+        for i, count in self.pending.items():
+            if count:  # nothing left to wait for (e.g. an empty translation)
+                self.export(i)
+
+    def _through_model(self, source: str) -> None:
+        run = self.run
+        finished = functools.partial(self.finished, source)
+        texts = [text for (s, text) in self.waiting if s == source]
+        translator = run.translator(source)
+        try:
+            translator.translate(
+                texts, progress=run.advance, memory=run.memory, on_translated=finished
+            )
+        except Exception:  # find the document that breaks the engine; the others go on
+            _translate_each(self.chunk, source, self.waiting, self.pending, run, finished)
+        finally:  # counted even when a signal stops the call
+            self.summary.cached_sentences += translator.last_stats.cached
+            self.summary.model_sentences += translator.last_stats.translated
+
+    def finished(self, source: str, done: dict[str, str]) -> None:
+        """The engine's callback: texts translated; export each document now complete."""
+        self.outputs[source].update(done)
+        for text in done:
+            for i in self.waiting.pop((source, text), ()):
+                self.pending[i] -= 1
+                if self.pending[i] == 0:
+                    self.export(i)
+
+    def _translations(self, i: int) -> tuple[dict[str, dict[str, str]], set[str], set[str]]:
+        """Document `i`'s translations by source language, the sentences whose
+        glossary terms are missing, and those with a reviewed translation."""
+        source = self.sources.get(i)
+        if source is None:
+            return {}, set(), set()
+        glossary = self.run.glossary
+        mine: dict[str, str] = {}
+        human: set[str] = set()
+        for sentence in dict.fromkeys(self.own[i]):
+            if sentence in self.reviewed[source]:
+                mine[sentence] = self.reviewed[source][sentence]
+                human.add(sentence)
+                continue
+            text, state = self.protected[source][sentence]
+            if text.strip() and text in self.outputs[source]:
+                mine[sentence] = glossary.restore(self.outputs[source][text], state)
+        flagged = {s for s, t in mine.items() if s not in human and glossary.missing_terms(s, t)}
+        return {source: mine}, flagged, human
+
+    def export(self, i: int) -> None:
+        """Rows, flags and checks of document `i`, then its files; a failure is its own."""
+        result, document, stem = self.chunk[i]
         if result.reason:  # failed before translation (a missing model)
             return
-        source = sources.get(i)
-        translations: dict[str, dict[str, str]] = {}
-        flagged: set[str] = set()
-        human: set[str] = set()
-        if source is not None:
-            mine: dict[str, str] = {}
-            for sentence in dict.fromkeys(own[i]):
-                if sentence in reviewed[source]:
-                    mine[sentence] = reviewed[source][sentence]
-                    human.add(sentence)
-                    continue
-                text, state = protected[source][sentence]
-                if text.strip() and text in outputs[source]:
-                    mine[sentence] = glossary.restore(outputs[source][text], state)
-            translations[source] = mine
-            flagged = {
-                s for s, t in mine.items() if s not in human and glossary.missing_terms(s, t)
-            }
+        run, options = self.run, self.run.options
+        translations, flagged, human = self._translations(i)
         try:
             bilingual = build_bilingual(document, translations, run, options, reviewed=human)
             _flag_rows(bilingual, flagged)
@@ -664,37 +731,9 @@ def _translate_chunk(
             result.status = "done"
             run.exported = True
         except Exception as exc:
-            result.reason = failure_reason(exc)
+            result.reason = reason(exc)
             if isinstance(exc, OutputError) and exc.fatal:
                 run.halted = result.reason  # no later document can be written either
-
-    for i in range(len(chunk)):
-        if pending.get(i, 0) == 0:
-            export(i)
-    for source in protected:
-
-        def finished(done: dict[str, str], source: str = source) -> None:
-            outputs[source].update(done)
-            for text in done:
-                for i in waiting.pop((source, text), ()):
-                    pending[i] -= 1
-                    if pending[i] == 0:
-                        export(i)
-
-        texts = [text for (s, text) in waiting if s == source]
-        translator = run.translator(source)
-        try:
-            translator.translate(
-                texts, progress=run.advance, memory=run.memory, on_translated=finished
-            )
-        except Exception:  # find the document that breaks the engine; the others go on
-            _translate_each(chunk, source, waiting, pending, run, finished)
-        finally:  # counted even when a signal stops the call
-            summary.cached_sentences += translator.last_stats.cached
-            summary.model_sentences += translator.last_stats.translated
-    for i, count in pending.items():
-        if count:  # nothing left to wait for (e.g. an empty translation)
-            export(i)
 
 
 def _reviewed_translations(chunk, sources: dict[int, str], run: _Run) -> dict[str, dict[str, str]]:
@@ -790,7 +829,7 @@ def build_bilingual(
 
 def write_exports(bilingual: BilingualDocument, stem: str, options: TranslateOptions) -> list[str]:
     written = []
-    for name, path in zip(options.formats, _output_paths(options, stem)):
+    for name, path in zip(options.formats, output_paths(options.output_dir, options.formats, stem)):
         data = get_exporter(name).render(bilingual, granularity=options.granularity)
         atomic_write_bytes(path, data)
         written.append(str(path))
@@ -815,7 +854,7 @@ def _translate_each(chunk, source, waiting, pending, run: _Run, finished) -> Non
         except Exception as exc:
             # Not exported; a document sharing the bad sentence fails on its own turn.
             result.status = "failed"
-            result.reason = f"translation failed: {failure_reason(exc)}"
+            result.reason = f"translation failed: {reason(exc)}"
             pending[i] = 0
 
 
@@ -834,12 +873,3 @@ def _not_done(summary: RunSummary, rest: list[Path], stems: dict[Path, str], hal
         summary.results.append(
             DocumentResult(path=str(path), document=stems[path], status=status, reason=reason)
         )
-
-
-def failure_reason(exc: BaseException) -> str:
-    text = str(exc) or exc.__class__.__name__
-    return (
-        text
-        if not isinstance(exc, OSError) or exc.filename is None
-        else f"{exc.filename}: {exc.strerror}"
-    )

@@ -25,19 +25,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bitext import runs
 from bitext.documents import BilingualDocument, BilingualRow, Document
 from bitext.limits import Limits
+from bitext.pipeline import (
+    NORWEGIAN,
+    UNDECIDED,
+    goes_through_model,
+    model_language,
+    prepare_document,
+)
 
 #: A translation named after its source with a language code: `article.en.txt`.
 _TRANSLATION_NAME = re.compile(r"^(?P<base>.+)\.(?P<lang>[a-z]{2,3}(?:[-_][A-Za-z]{2})?)$")
 
 
-class AlignRequestError(Exception):
-    """The request cannot work at all (exit code 2): nothing was written."""
-
-
-class _Stopped(BaseException):
-    """A stop request met while a pair was being read (no `except Exception` takes it)."""
+class AlignRequestError(runs.RequestError):
+    """An align request that cannot work at all (exit code 2): nothing was written."""
 
 
 @dataclass
@@ -64,7 +68,7 @@ class AlignOptions:
 
 
 @dataclass
-class AlignResult:
+class AlignResult(runs.Result):
     """What happened to one source file (and the translation it was paired with)."""
 
     path: str
@@ -87,22 +91,10 @@ class AlignResult:
 
 
 @dataclass
-class AlignSummary:
-    results: list[AlignResult] = field(default_factory=list)
-
-    @property
-    def failed(self) -> list[AlignResult]:
-        return [r for r in self.results if r.status == "failed"]
-
-    @property
-    def files(self) -> list[str]:
-        return [f for r in self.results for f in r.files]
-
-    def count(self, status: str) -> int:
-        return sum(r.status == status for r in self.results)
+class AlignSummary(runs.Summary):
+    """The pairs of an `align` run, each an AlignResult."""
 
     def as_dict(self) -> dict:
-        flags: Counter = sum((Counter(r.flags) for r in self.results), Counter())
         return {
             "pairs": len(self.results),
             "done": self.count("done"),
@@ -111,7 +103,7 @@ class AlignSummary:
             "not_done": self.count("interrupted"),
             "links": sum(r.links for r in self.results),
             "weak": sum(r.weak for r in self.results),
-            "flags": dict(flags),
+            "flags": dict(self.flag_counts),
             "files": self.files,
             "results": [vars(r) for r in self.results],
         }
@@ -148,7 +140,6 @@ def pair_folder(folder: Path, target_lang: str = "auto", source_lang: str = "aut
     `x.txt`, `x.nb.txt` (or `x.<source_lang>.txt`) is the source, so
     `article.nb.txt` pairs with `article.en.txt`.
     """
-    from bitext.pipeline import NORWEGIAN
     from bitext.readers import find_articles
 
     files = list(find_articles([folder]))
@@ -305,8 +296,6 @@ def _link_type(link) -> str:
 
 
 def _language(document: Document, forced: str, side: str, option: str) -> str:
-    from bitext.pipeline import UNDECIDED
-
     if forced != "auto":
         return forced
     if document.language in UNDECIDED:
@@ -318,7 +307,7 @@ def _language(document: Document, forced: str, side: str, option: str) -> str:
 
 
 class _Models:
-    """Translators by language pair, loaded once; missing ones raise AlignRequestError."""
+    """Translators by language pair, loaded once; a missing one raises MissingModel."""
 
     def __init__(self, options: AlignOptions, factory: Callable | None) -> None:
         self.options = options
@@ -326,14 +315,14 @@ class _Models:
         self.loaded: dict[tuple[str, str], object] = {}
 
     def get(self, source: str, target: str):
-        from bitext.models import find_package, missing_model_message, models_dir
+        from bitext.models import find_package, models_dir
 
         key = (source, target)
         if key not in self.loaded:
             store = models_dir(self.options.models_dir)
             package = find_package(source, target, store)
             if package is None:
-                raise AlignRequestError(missing_model_message(source, target, store))
+                raise runs.MissingModel(source, target, store)
             if self.factory is not None:
                 self.loaded[key] = self.factory(package)
             else:
@@ -352,8 +341,6 @@ def machine_translations(document: Document, translator, source_lang: str) -> li
     quote in a Norwegian article) are passed through as they are, as
     `translate` does.
     """
-    from bitext.pipeline import goes_through_model
-
     sentences, through = [], []
     for block in document.blocks:
         goes = goes_through_model(document, block, source_lang)
@@ -380,7 +367,6 @@ def align_documents(
     """
     from bitext.align.aligner import align_sentences
     from bitext.checks import apply_checks
-    from bitext.pipeline import model_language
 
     src_pars, _ = _flat(source)
     tgt_pars, _ = _flat(target)
@@ -419,6 +405,10 @@ def align_documents(
     return bilingual, links
 
 
+#: Why a pair is not done when a stop request came first.
+_NOT_DONE = "not done: the run was stopped"
+
+
 def align_paths(
     source: str | os.PathLike[str],
     target: str | os.PathLike[str] | None = None,
@@ -434,122 +424,147 @@ def align_paths(
     or `source` alone: a folder of `x.txt` beside `x.en.txt`. Each pair's
     files are `<output_dir>/<source-stem>.<ext>`, written atomically.
     Raises AlignRequestError before writing anything when the request cannot
-    work (unknown format, missing path, nothing to pair, unwritable output, a missing model
-    for `use_model`); a bad pair is recorded as failed and the others go on.
+    work (unknown format, missing path, nothing to pair, unwritable output),
+    and runs.MissingModel when `use_model` finds no model; a bad pair is recorded
+    as failed and the others go on.
     `progress(handled, total)` hears of each pair as it is handled. Pairs whose exports
     all exist are skipped unless `options.overwrite`. When `stop` is set (the
     CLI sets it on Ctrl+C or SIGTERM), the pair in hand is finished and the
     rest are recorded as `interrupted`, for the next run to do.
     """
-    from bitext.exporters import UnknownFormat, check_formats, get_exporter
-    from bitext.outputs import OutputError, atomic_write_bytes, check_writable, output_stems
-    from bitext.pipeline import model_language, prepare_document
+    from bitext.exporters import check_formats
+    from bitext.outputs import check_writable, output_stems
 
     options = options or AlignOptions()
-    try:
+    with runs.refusing(AlignRequestError):
         check_formats(options.formats)
-    except UnknownFormat as exc:
-        raise AlignRequestError(str(exc)) from exc
-    pairs = find_pairs(source, target, options.target_lang, options.source_lang)
-    try:
+        pairs = find_pairs(source, target, options.target_lang, options.source_lang)
         check_writable(options.output_dir)
-    except OutputError as exc:
-        raise AlignRequestError(str(exc)) from exc
-    models = _Models(options, translator_factory)
+    run = _AlignRun(options, pairs, _Models(options, translator_factory), stop)
     if options.use_model and "auto" not in (options.source_lang, options.target_lang):
-        models.get(model_language(options.source_lang), model_language(options.target_lang))
-    inputs = {p.resolve() for pair in pairs for p in (pair.source, pair.target) if p is not None}
+        run.models.get(model_language(options.source_lang), model_language(options.target_lang))
     stems = output_stems([p.source for p in pairs])
     summary = AlignSummary()
-    written_any = False
-
-    def checkpoint() -> None:
-        if stop is not None and stop.is_set():
-            raise _Stopped()
-
     for handled, pair in enumerate(pairs):
         if progress is not None:
             progress(handled, len(pairs))
-        stem = stems[pair.source]
         result = AlignResult(
             path=str(pair.source),
             target=str(pair.target) if pair.target else None,
-            document=stem,
+            document=stems[pair.source],
             status="failed",
         )
         summary.results.append(result)
-        if stop is not None and stop.is_set():
-            result.status, result.reason = "interrupted", "not done: the run was stopped"
-            continue
-        if pair.problem is not None:
-            result.status, result.reason = pair.status, pair.problem
-            continue
-        outputs = [
-            options.output_dir / f"{stem}{get_exporter(name).suffix}" for name in options.formats
-        ]
-        if any(p.resolve() in inputs for p in outputs):
-            result.reason = "an output file would overwrite an input; choose another -o folder"
-            continue
-        if not options.overwrite and all(p.exists() for p in outputs):
-            result.status = "skipped"
-            result.reason = "already exported (use --overwrite to redo)"
-            continue
-        forced_src = None if options.source_lang == "auto" else options.source_lang
-        forced_tgt = None if options.target_lang == "auto" else options.target_lang
-
-        try:
-            src_doc = prepare_document(pair.source, stem, forced_src, options.limits, checkpoint)
-            tgt_doc = prepare_document(pair.target, stem, forced_tgt, options.limits, checkpoint)
-            result.warnings = src_doc.warnings + tgt_doc.warnings
-            result.source_sentences = sum(len(b.sentences) for b in src_doc.blocks)
-            result.target_sentences = sum(len(b.sentences) for b in tgt_doc.blocks)
-            if not result.source_sentences and not result.target_sentences:
-                result.status, result.reason = "skipped", "both files are empty: nothing to align"
-                continue
-            for path, count in (
-                (pair.source, result.source_sentences),
-                (pair.target, result.target_sentences),
-            ):
-                if not count:
-                    raise ValueError(f"{path.name} has no text: nothing to align it with")
-            src_lang = _language(src_doc, options.source_lang, "source", "--from")
-            tgt_lang = _language(tgt_doc, options.target_lang, "translation", "--to")
-        except Exception as exc:  # one bad file never stops the others
-            result.reason = str(exc) or exc.__class__.__name__
-            continue
-        except _Stopped:
-            result.status, result.reason = "interrupted", "not done: the run was stopped"
-            continue
-        result.source_lang, result.target_lang = src_lang, tgt_lang
-        translator = None
-        if options.use_model:
-            try:
-                translator = models.get(model_language(src_lang), model_language(tgt_lang))
-            except AlignRequestError as exc:
-                if not written_any:
-                    raise  # nothing written yet: the whole request fails cleanly
-                result.reason = str(exc)
-                continue
-            result.used_model = translator.package.label
-        try:
-            bilingual, links = align_documents(
-                src_doc, tgt_doc, source_lang=src_lang, target_lang=tgt_lang, translator=translator
-            )
-            result.links = len(links)
-            result.link_types = dict(sorted(Counter(map(_link_type, links)).items()))
-            result.weak = sum(link.weak for link in links)
-            result.flags = dict(Counter(f for row in bilingual.rows for f in row.flags))
-            if not written_any:
-                options.output_dir.mkdir(parents=True, exist_ok=True)
-            for name, path in zip(options.formats, outputs):
-                data = get_exporter(name).render(bilingual, granularity=options.granularity)
-                atomic_write_bytes(path, data)
-                result.files.append(str(path))
-                written_any = True
-            result.status = "done"
-        except Exception as exc:
-            result.reason = str(exc) or exc.__class__.__name__
-            continue
+        run.align_pair(pair, result)
     if progress is not None:
         progress(len(pairs), len(pairs))
     return summary
+
+
+class _AlignRun:
+    """State of one `align` call: what every pair is checked against, and
+    whether anything is written yet (until then, a missing model fails the
+    whole request instead of one pair)."""
+
+    def __init__(self, options: AlignOptions, pairs: list[_Pair], models: _Models, stop) -> None:
+        self.options = options
+        self.models = models
+        self.stop: threading.Event | None = stop
+        self.inputs = {p.resolve() for pair in pairs for p in (pair.source, pair.target) if p}
+        self.written_any = False
+
+    def stopping(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
+
+    def checkpoint(self) -> None:
+        """Between the blocks of a document being read: stop here when asked to."""
+        if self.stopping():
+            raise runs.Stopped()
+
+    def align_pair(self, pair: _Pair, result: AlignResult) -> None:
+        """Claim the pair's outputs, read both sides, align them, write the exports."""
+        options = self.options
+        if self.stopping():
+            result.settle("interrupted", _NOT_DONE)
+            return
+        if pair.problem is not None:
+            result.settle(pair.status, pair.problem)
+            return
+        outputs = runs.output_paths(options.output_dir, options.formats, result.document)
+        claim = runs.claim_outputs(outputs, self.inputs, options.overwrite)
+        if claim is not None:
+            result.settle(*claim)
+            return
+        try:
+            documents = self._read(pair, result)
+        except Exception as exc:  # one bad file never stops the others
+            result.fail(exc)
+            return
+        except runs.Stopped:
+            result.settle("interrupted", _NOT_DONE)
+            return
+        if documents is None:
+            result.settle("skipped", "both files are empty: nothing to align")
+            return
+        translator = None
+        if options.use_model:
+            try:
+                translator = self.models.get(*map(model_language, documents[2:]))
+            except runs.MissingModel as exc:
+                if not self.written_any:
+                    raise  # nothing written yet: the whole request fails cleanly
+                result.fail(exc)
+                return
+            result.used_model = translator.package.label
+        try:
+            self._write(documents, translator, outputs, result)
+        except Exception as exc:
+            result.fail(exc)
+
+    def _read(self, pair: _Pair, result: AlignResult):
+        """Both sides read, detected and segmented, with their languages; None
+        when both are empty. Raises when one side alone is empty or its
+        language cannot be told."""
+        options, stem = self.options, result.document
+        forced_src = None if options.source_lang == "auto" else options.source_lang
+        forced_tgt = None if options.target_lang == "auto" else options.target_lang
+        src_doc = prepare_document(pair.source, stem, forced_src, options.limits, self.checkpoint)
+        tgt_doc = prepare_document(pair.target, stem, forced_tgt, options.limits, self.checkpoint)
+        result.warnings = src_doc.warnings + tgt_doc.warnings
+        result.source_sentences = sum(len(b.sentences) for b in src_doc.blocks)
+        result.target_sentences = sum(len(b.sentences) for b in tgt_doc.blocks)
+        if not result.source_sentences and not result.target_sentences:
+            return None
+        for path, count in (
+            (pair.source, result.source_sentences),
+            (pair.target, result.target_sentences),
+        ):
+            if not count:
+                raise ValueError(f"{path.name} has no text: nothing to align it with")
+        src_lang = _language(src_doc, options.source_lang, "source", "--from")
+        tgt_lang = _language(tgt_doc, options.target_lang, "translation", "--to")
+        result.source_lang, result.target_lang = src_lang, tgt_lang
+        return src_doc, tgt_doc, src_lang, tgt_lang
+
+    def _write(self, documents, translator, outputs: list[Path], result: AlignResult) -> None:
+        """Align the read pair, count its links and flags, write every export."""
+        from bitext.exporters import get_exporter
+        from bitext.outputs import atomic_write_bytes
+
+        options = self.options
+        src_doc, tgt_doc, src_lang, tgt_lang = documents
+        bilingual, links = align_documents(
+            src_doc, tgt_doc, source_lang=src_lang, target_lang=tgt_lang, translator=translator
+        )
+        result.links = len(links)
+        result.link_types = dict(sorted(Counter(map(_link_type, links)).items()))
+        result.weak = sum(link.weak for link in links)
+        result.flags = dict(Counter(f for row in bilingual.rows for f in row.flags))
+        if not self.written_any:
+            options.output_dir.mkdir(parents=True, exist_ok=True)
+        for name, path in zip(options.formats, outputs):
+            data = get_exporter(name).render(bilingual, granularity=options.granularity)
+            atomic_write_bytes(path, data)
+            result.files.append(str(path))
+            self.written_any = True
+        result.status = "done"

@@ -91,7 +91,8 @@ class Worker:
         name in a private folder, and that folder's path is mapped back to the
         driver's path in everything the reader says.
         """
-        from bitext.pipeline import failure_reason, prepare_document
+        from bitext.pipeline import prepare_document
+        from bitext.runs import reason
 
         self._documents += 1
         folder = self._folder / f"doc{self._documents}"
@@ -102,7 +103,7 @@ class Worker:
             try:
                 document = prepare_document(path, doc_id, forced, limits)
             except Exception as exc:  # one bad file fails alone, as in the local engine
-                return None, failure_reason(exc).replace(str(path), original)
+                return None, reason(exc).replace(str(path), original)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         document.path = original

@@ -305,95 +305,107 @@ def _heading(doc, text: str, level: int) -> None:
     paragraph._p.style = f"Heading{level}"
 
 
+def _title_block(doc, document: BilingualDocument) -> str:
+    """Headline in both languages, then one bold-labelled line per fact; returns the title."""
+    from docx.shared import Pt
+
+    src = document.document
+    headline_rows = [r for r in document.rows if r.kind == "headline"]
+    title = " ".join(r.source for r in headline_rows) or src.id
+    _heading(doc, xml_safe(title), 1)
+    target_title = " ".join(r.target for r in headline_rows if r.target)
+    if target_title:
+        _heading(doc, xml_safe(target_title), 2)
+    languages = f"{language_name(document.source_lang)} → {language_name(document.target_lang)}"
+    facts = [
+        ("Source file", src.path or src.id),
+        ("Date", src.date or "–"),
+        ("Languages", languages),
+    ]
+    facts += [(k, v) for k, v in document.metadata.items() if k != "Translated"]
+    facts += [("Model", document.model or "–"), (document.date_label, translated_on(document))]
+    if document.note:
+        facts.append(("Note", document.note))
+    for label, value in facts:
+        para = doc.add_paragraph()
+        para.paragraph_format.space_after = Pt(0)
+        para.add_run(f"{label}: ").bold = True
+        para.add_run(xml_safe(str(value)))
+    return title
+
+
+def _legend(doc, document: BilingualDocument) -> None:
+    """What the flags mean (with their counts), and the reviewed mark when rows carry origins."""
+    from docx.shared import Pt
+
+    counts = count_flags(document.rows)
+    legend = doc.add_paragraph()
+    legend.paragraph_format.space_before = Pt(6)
+    legend.add_run("Flags. ").bold = True
+    shown = sort_flags(set(FLAG_DESCRIPTIONS) | set(counts))
+    legend.add_run(
+        "Shaded rows need a look; a flag is a hint, not a verdict. "
+        + "; ".join(
+            f"{flag} ({counts.get(flag, 0)}): {FLAG_DESCRIPTIONS.get(flag, 'see README')}"
+            for flag in shown
+        )
+        + "."
+    ).font.size = Pt(9)
+    if any(r.origin for r in document.rows):
+        reviewed = sum(r.origin == "reviewed" for r in document.rows)
+        origin = doc.add_paragraph()
+        origin.paragraph_format.space_before = Pt(3)
+        origin.add_run("Origin. ").bold = True
+        origin.add_run(
+            f"{REVIEWED_MARK} after a number: a reviewed human translation from the "
+            f"translation memory ({reviewed} sentences); other rows are the model's "
+            "output, or text kept in its own language."
+        ).font.size = Pt(9)
+
+
+def _side_by_side_table(doc, document: BilingualDocument, unit: str) -> None:
+    """The id | source | target table: fixed widths, a repeated header, the body rows."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.shared import Cm, Length
+
+    width = Cm(PAGE_CM[0] - MARGINS_CM["left"] - MARGINS_CM["right"])
+    text_width = int((width - Cm(ID_COLUMN_CM)) / 2)
+    widths = [Cm(ID_COLUMN_CM), text_width, text_width]
+    table = doc.add_table(rows=1, cols=3)
+    table._tbl.tblStyle_val = "TableGrid"  # "Table Grid", set by id: no name lookup
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _fixed_layout(table)
+    for column, w in zip(table.columns, widths):
+        column.width = w
+    header = table.rows[0]
+    _row_property(header, "w:tblHeader")
+    _row_property(header, "w:cantSplit")
+    labels = ("#", language_name(document.source_lang), language_name(document.target_lang))
+    for cell, label, w in zip(header.cells, labels, widths):
+        cell.width = w
+        cell.text = ""
+        cell.paragraphs[0].add_run(label).bold = True
+        _shade(cell, HEADER_SHADE)
+    twips = [Length(w).twips for w in widths]
+    table._tbl.extend(_body_rows(segments(document.rows, unit), twips))
+
+
 class DocxExporter:
     suffix = ".docx"
 
     def render(self, document: BilingualDocument, *, granularity: str | None = None) -> bytes:
-        from docx.enum.table import WD_TABLE_ALIGNMENT
-        from docx.shared import Cm, Length, Pt
-
-        unit = check_granularity(granularity, "block")
+        """Title block, legend and table on the cached skeleton; core title set last."""
         from docx.document import Document as DocumentProxy
+        from docx.opc.coreprops import CoreProperties
         from docx.oxml.parser import parse_xml
 
+        unit = check_granularity(granularity, "block")
         skeleton, document_xml, core_part, _ = _frame()
         doc = DocumentProxy(parse_xml(document_xml), skeleton.part)
-
-        src = document.document
-        headline_rows = [r for r in document.rows if r.kind == "headline"]
-        title = " ".join(r.source for r in headline_rows) or src.id
-        _heading(doc, xml_safe(title), 1)
-        target_title = " ".join(r.target for r in headline_rows if r.target)
-        if target_title:
-            _heading(doc, xml_safe(target_title), 2)
-
-        facts = [
-            ("Source file", src.path or src.id),
-            ("Date", src.date or "–"),
-            (
-                "Languages",
-                f"{language_name(document.source_lang)} → {language_name(document.target_lang)}",
-            ),
-        ]
-        facts += [(k, v) for k, v in document.metadata.items() if k != "Translated"]
-        facts += [("Model", document.model or "–"), (document.date_label, translated_on(document))]
-        if document.note:
-            facts.append(("Note", document.note))
-        for label, value in facts:
-            para = doc.add_paragraph()
-            para.paragraph_format.space_after = Pt(0)
-            para.add_run(f"{label}: ").bold = True
-            para.add_run(xml_safe(str(value)))
-
-        counts = count_flags(document.rows)
-        legend = doc.add_paragraph()
-        legend.paragraph_format.space_before = Pt(6)
-        legend.add_run("Flags. ").bold = True
-        shown = sort_flags(set(FLAG_DESCRIPTIONS) | set(counts))
-        legend.add_run(
-            "Shaded rows need a look; a flag is a hint, not a verdict. "
-            + "; ".join(
-                f"{flag} ({counts.get(flag, 0)}): {FLAG_DESCRIPTIONS.get(flag, 'see README')}"
-                for flag in shown
-            )
-            + "."
-        ).font.size = Pt(9)
-        if any(r.origin for r in document.rows):
-            reviewed = sum(r.origin == "reviewed" for r in document.rows)
-            origin = doc.add_paragraph()
-            origin.paragraph_format.space_before = Pt(3)
-            origin.add_run("Origin. ").bold = True
-            origin.add_run(
-                f"{REVIEWED_MARK} after a number: a reviewed human translation from the "
-                f"translation memory ({reviewed} sentences); other rows are the model's "
-                "output, or text kept in its own language."
-            ).font.size = Pt(9)
-
-        width = Cm(PAGE_CM[0] - MARGINS_CM["left"] - MARGINS_CM["right"])
-        text_width = int((width - Cm(ID_COLUMN_CM)) / 2)
-        widths = [Cm(ID_COLUMN_CM), text_width, text_width]
-        table = doc.add_table(rows=1, cols=3)
-        table._tbl.tblStyle_val = "TableGrid"  # "Table Grid", set by id: no name lookup
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        table.autofit = False
-        _fixed_layout(table)
-        for column, w in zip(table.columns, widths):
-            column.width = w
-        header = table.rows[0]
-        _row_property(header, "w:tblHeader")
-        _row_property(header, "w:cantSplit")
-        labels = ("#", language_name(document.source_lang), language_name(document.target_lang))
-        for cell, label, w in zip(header.cells, labels, widths):
-            cell.width = w
-            cell.text = ""
-            cell.paragraphs[0].add_run(label).bold = True
-            _shade(cell, HEADER_SHADE)
-
-        twips = [Length(w).twips for w in widths]
-        table._tbl.extend(_body_rows(segments(document.rows, unit), twips))
-
-        from docx.opc.coreprops import CoreProperties
-
+        title = _title_block(doc, document)
+        _legend(doc, document)
+        _side_by_side_table(doc, document, unit)
         core = copy.deepcopy(core_part.element)
         CoreProperties(core).title = xml_safe(title)
         return _package_bytes(doc.element, core)
