@@ -34,6 +34,7 @@ from bitext.runs import (
     MissingModel,
     RequestError,
     Result,
+    RunOptions,
     Stopped,
     Summary,
     claim_outputs,
@@ -52,21 +53,13 @@ UNDECIDED = {"unknown", "uncertain", None}
 
 
 @dataclass
-class TranslateOptions:
+class TranslateOptions(RunOptions):
     """Everything `bitext translate` can be told; defaults match the CLI."""
 
-    output_dir: Path = Path("exports")
-    formats: list[str] = field(default_factory=lambda: ["docx", "tsv"])
     source_lang: str = "auto"
     target_lang: str = "en"
     fast: bool = False
-    models_dir: Path | None = None
-    device: str = "auto"
     compute_type: str = "default"
-    threads: int | None = None
-    overwrite: bool = False
-    #: Rows per block or per sentence; None: each format's default (DOCX block, TSV sentence).
-    granularity: str | None = None
     #: Also write one file per format for the whole run (exports/_combined.tsv, ...).
     combine: bool = False
     #: Glossary files put on top of the default name list (issue 9).
@@ -78,8 +71,6 @@ class TranslateOptions:
     cache_path: Path | None = None
     #: Documents read, translated and exported together (memory stays flat).
     chunk_documents: int = 200
-    #: Bounds on what one input may hold (bitext.limits); a file over them fails alone.
-    limits: Limits = field(default_factory=Limits)
     #: Where the work runs: "local" (this process) or "ray" (bitext.cluster, extra `ray`).
     engine: str = "local"
     #: Ray cluster to join ("auto" or HOST:PORT); None: $RAY_ADDRESS, else a

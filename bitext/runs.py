@@ -25,10 +25,32 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bitext.limits import Limits
+
 #: Why a file is not done when one of its exports would replace one of the inputs.
 OVERWRITES_INPUT = "an output file would overwrite an input; choose another -o folder"
 #: Why a file is skipped when every one of its exports is already there.
 ALREADY_EXPORTED = "already exported (use --overwrite to redo)"
+
+
+@dataclass
+class RunOptions:
+    """What `translate` and `align` are both told: where files go, which formats,
+    which models and device, and the bounds on each input. Each pipeline's
+    options add their own fields to these."""
+
+    output_dir: Path = Path("exports")
+    formats: list[str] = field(default_factory=lambda: ["docx", "tsv"])
+    models_dir: Path | None = None
+    device: str = "auto"
+    threads: int | None = None
+    #: Rows per block or per sentence; None: each format's default (DOCX block, TSV sentence).
+    granularity: str | None = None
+    #: Redo documents whose exports all exist (by default they are skipped, so
+    #: a stopped run resumes where it was).
+    overwrite: bool = False
+    #: Bounds on what one input may hold (bitext.limits); a file over them fails alone.
+    limits: Limits = field(default_factory=Limits)
 
 
 class RequestError(Exception):

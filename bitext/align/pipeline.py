@@ -27,7 +27,6 @@ from pathlib import Path
 
 from bitext import runs
 from bitext.documents import BilingualDocument, BilingualRow, Document
-from bitext.limits import Limits
 from bitext.pipeline import (
     NORWEGIAN,
     UNDECIDED,
@@ -45,26 +44,14 @@ class AlignRequestError(runs.RequestError):
 
 
 @dataclass
-class AlignOptions:
+class AlignOptions(runs.RunOptions):
     """Everything `bitext align` can be told; defaults match the CLI."""
 
-    output_dir: Path = Path("exports")
-    formats: list[str] = field(default_factory=lambda: ["docx", "tsv"])
     #: Language codes, or 'auto' to detect each document.
     source_lang: str = "auto"
     target_lang: str = "auto"
     #: Translate the source with an installed model and add chrF to the costs.
     use_model: bool = False
-    models_dir: Path | None = None
-    device: str = "auto"
-    threads: int | None = None
-    #: Rows per 'block' or 'sentence'; None: each format's default.
-    granularity: str | None = None
-    #: Redo pairs whose exports all exist (by default they are skipped, so a
-    #: stopped run resumes where it was).
-    overwrite: bool = False
-    #: Bounds on what one input may hold (bitext.limits); a pair over them fails alone.
-    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass
