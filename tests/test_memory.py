@@ -63,7 +63,7 @@ WRITER = textwrap.dedent(
     with TranslationMemory(path) as memory:
         for batch in range(40):
             memory.put_many("m", {f"{name} {batch} {i}": name for i in range(50)})
-            memory.put_many("shared", {f"s {batch} {i}": "same" for i in range(50)})
+            memory.put_many("common", {f"s {batch} {i}": "same" for i in range(50)})
             assert len(memory.get_many("m", [f"{name} {batch} {i}" for i in range(50)])) == 50
     """
 )
@@ -84,7 +84,7 @@ def test_two_runs_at_once(tmp_path):
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
     with TranslationMemory(path) as memory:
-        assert memory.info()["models"] == {"m": 4000, "shared": 2000}
+        assert memory.info()["models"] == {"m": 4000, "common": 2000}
 
 
 @pytest.fixture()

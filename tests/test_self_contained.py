@@ -35,7 +35,7 @@ def test_nothing_names_a_folder_outside_the_repository():
 
 
 def test_the_outside_pattern_catches_what_it_should():
-    assert _OUTSIDE.search('DATA = ROOT.parent / "shared" / "data"')
+    assert _OUTSIDE.search("DATA = ROOT.parent / 'shared' / 'data'")
     assert _OUTSIDE.search('Path(__file__).resolve().parents[2] / "shared"')
     assert _OUTSIDE.search('NTREX = Path("/work/shared/data/ntrex-dev/nob.txt")')
     assert _OUTSIDE.search("see ../shared/BRIEF.md")
