@@ -683,38 +683,23 @@ def memory_tmx(entries: Iterable[dict]) -> bytes:
     """
     import datetime as dt
 
-    from lxml import etree
-    from translate.storage import tmx
-
-    from bitext import __version__
-    from bitext.exporters._common import xml_safe
+    from bitext.exporters.tmx import add_unit, finish, new_store
 
     entries = _as_shown(entries)
-    sources = sorted({e["source_lang"] for e in entries})
-    srclang = sources[0] if len(sources) == 1 else ("*all*" if sources else "nb")
-    store = tmx.tmxfile(sourcelanguage=srclang)
+    store = new_store(e["source_lang"] for e in entries)
     for entry in entries:
-        unit = store.addsourceunit(xml_safe(entry["source"]), entry["source_lang"])
-        unit.settarget(xml_safe(entry["target"]), entry["target_lang"], append=True)
-        element = unit.xmlelement
-        moment = dt.datetime.fromtimestamp(entry["created"], tz=dt.timezone.utc)
-        element.set("creationdate", moment.strftime("%Y%m%dT%H%M%SZ"))
-        first_tuv = element.find(unit.namespaced("tuv"))
         props = [("x-origin", entry["origin"])]
         if entry.get("model"):
             props.append(("x-model", entry["model"]))
         if entry.get("file"):
             props.append(("x-file", entry["file"]))
-        for kind, value in props:
-            prop = etree.Element(unit.namespaced("prop"))
-            prop.set("type", kind)
-            prop.text = xml_safe(value)
-            first_tuv.addprevious(prop)
-    header = store.document.getroot().find(store.namespaced("header"))
-    header.set("creationtool", "bitext")
-    header.set("creationtoolversion", __version__)
-    header.set("srclang", srclang)
-    return bytes(store)
+        unit = add_unit(
+            store, entry["source"], entry["source_lang"], entry["target"], entry["target_lang"],
+            props,
+        )  # fmt: skip
+        moment = dt.datetime.fromtimestamp(entry["created"], tz=dt.timezone.utc)
+        unit.xmlelement.set("creationdate", moment.strftime("%Y%m%dT%H%M%SZ"))
+    return finish(store)
 
 
 def _as_shown(entries: Iterable[dict]) -> list[dict]:

@@ -47,30 +47,49 @@ def _properties(row: BilingualRow) -> list[tuple[str, str]]:
     return props
 
 
-def render_rows(rows: Iterable[BilingualRow]) -> bytes:
-    from lxml import etree
+def new_store(source_langs: Iterable[str]):
+    """An empty TMX store; srclang "*all*" when units have different source languages."""
     from translate.storage import tmx
 
-    rows = [r for r in rows if in_memory(r)]
-    sources = sorted({r.source_lang for r in rows})
-    # TMX 1.4b: srclang "*all*" when units have different source languages.
+    sources = sorted(set(source_langs))
     srclang = sources[0] if len(sources) == 1 else ("*all*" if sources else "nb")
-    store = tmx.tmxfile(sourcelanguage=srclang)
-    for row in rows:
-        unit = store.addsourceunit(xml_safe(row.source), row.source_lang)
-        unit.settarget(xml_safe(row.target), row.target_lang, append=True)
-        unit.xmlelement.set("tuid", f"{row.document}:{row.block}.{row.sentence}")
-        first_tuv = unit.xmlelement.find(unit.namespaced("tuv"))
-        for kind, value in _properties(row):
-            prop = etree.Element(unit.namespaced("prop"))
-            prop.set("type", kind)
-            prop.text = xml_safe(value)
-            first_tuv.addprevious(prop)
+    return tmx.tmxfile(sourcelanguage=srclang)
+
+
+def add_unit(store, source: str, source_lang: str, target: str, target_lang: str,
+             properties: Iterable[tuple[str, str]]):  # fmt: skip
+    """A unit with its properties before the first `tuv`, as TMX 1.4b orders them."""
+    from lxml import etree
+
+    unit = store.addsourceunit(xml_safe(source), source_lang)
+    unit.settarget(xml_safe(target), target_lang, append=True)
+    first_tuv = unit.xmlelement.find(unit.namespaced("tuv"))
+    for kind, value in properties:
+        prop = etree.Element(unit.namespaced("prop"))
+        prop.set("type", kind)
+        prop.text = xml_safe(value)
+        first_tuv.addprevious(prop)
+    return unit
+
+
+def finish(store) -> bytes:
+    """The store's bytes, with a header that names bitext and carries no date."""
     header = store.document.getroot().find(store.namespaced("header"))
     header.set("creationtool", "bitext")
     header.set("creationtoolversion", __version__)
-    header.set("srclang", srclang)
+    header.set("srclang", store.sourcelanguage)
     return bytes(store)
+
+
+def render_rows(rows: Iterable[BilingualRow]) -> bytes:
+    rows = [r for r in rows if in_memory(r)]
+    store = new_store(r.source_lang for r in rows)
+    for row in rows:
+        unit = add_unit(
+            store, row.source, row.source_lang, row.target, row.target_lang, _properties(row)
+        )
+        unit.xmlelement.set("tuid", f"{row.document}:{row.block}.{row.sentence}")
+    return finish(store)
 
 
 class TmxExporter(RecordExporter):
