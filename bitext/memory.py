@@ -141,17 +141,7 @@ class TranslationMemory:
 
     def get_many(self, model: str, sources: Sequence[str]) -> dict[str, str]:
         """The stored translations of those `sources` that are in the memory."""
-        found: dict[str, str] = {}
-        unique = list(dict.fromkeys(sources))
-        for start in range(0, len(unique), _CHUNK):
-            part = unique[start : start + _CHUNK]
-            marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                f"SELECT source, target FROM translations WHERE model = ? AND source IN ({marks})",
-                [model, *part],
-            )
-            found.update(rows)
-        return found
+        return dict(self._select_by_source("translations WHERE model = ?", [model], sources))
 
     def put_many(self, model: str, pairs: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
         """Store translations in one transaction (an existing entry is replaced)."""
@@ -175,32 +165,36 @@ class TranslationMemory:
         self, source_lang: str, target_lang: str, sources: Sequence[str]
     ) -> dict[str, str]:
         """Reviewed (human) translations of those `sources` for the language pair."""
-        found: dict[str, str] = {}
-        unique = list(dict.fromkeys(sources))
-        for start in range(0, len(unique), _CHUNK):
-            part = unique[start : start + _CHUNK]
-            marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                "SELECT source, target FROM reviewed WHERE source_lang = ? AND target_lang = ? "
-                f"AND source IN ({marks})",
-                [source_lang, target_lang, *part],
+        return dict(
+            self._select_by_source(
+                "reviewed WHERE source_lang = ? AND target_lang = ?",
+                [source_lang, target_lang],
+                sources,
             )
-            found.update(rows)
-        return found
+        )
 
     def machine_outputs(self, sources: Sequence[str]) -> dict[str, set[str]]:
         """Every model's stored output for each of `sources` (any model key)."""
         found: dict[str, set[str]] = {}
+        for source, target in self._select_by_source("translations WHERE 1", [], sources):
+            found.setdefault(source, set()).add(target)
+        return found
+
+    def _select_by_source(
+        self, table_where: str, params: list, sources: Sequence[str]
+    ) -> list[tuple[str, str]]:
+        """(source, target) rows of `table_where` for `sources`, queried in chunks
+        small enough for SQLite's limit on bound parameters."""
+        rows: list[tuple[str, str]] = []
         unique = list(dict.fromkeys(sources))
         for start in range(0, len(unique), _CHUNK):
             part = unique[start : start + _CHUNK]
             marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                f"SELECT source, target FROM translations WHERE source IN ({marks})", part
+            rows += self._db.execute(
+                f"SELECT source, target FROM {table_where} AND source IN ({marks})",
+                [*params, *part],
             )
-            for source, target in rows:
-                found.setdefault(source, set()).add(target)
-        return found
+        return rows
 
     def put_reviewed(self, entries: Iterable[tuple[str, str, str, str, str]]) -> int:
         """Store (source_lang, target_lang, source, target, origin file) entries in
