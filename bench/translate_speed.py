@@ -105,7 +105,8 @@ def write_corpus(folder: Path, docs: int | None) -> Path:
 
 def model_paragraphs(folder: Path) -> list[tuple[str, list[str]]]:
     """Each paragraph that goes through the model, with its sentences as bitext splits them."""
-    from bitext.pipeline import goes_through_model, model_language, prepare_document
+    from bitext.pipeline import prepare_document
+    from bitext.rendering import goes_through_model, model_language
 
     paragraphs = []
     for path in sorted(folder.glob("*.txt")):

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bitext.checks import apply_checks, count_flags
 from bitext.documents import BilingualDocument, Block, BlockKind, Document
 from bitext.engine import DecodeOptions, Translator
-from bitext.exporters import check_formats, get_exporter, write_combined
+from bitext.exporters import check_formats, write_combined
+from bitext.exporters.docx import run_date
 from bitext.limits import Limits
 from bitext.models import InstalledPackage, find_package, models_dir
 from bitext.outputs import (
@@ -29,6 +29,14 @@ from bitext.outputs import (
     check_writable,
     clean_temporaries,
     output_stems,
+)
+from bitext.rendering import (
+    UNDECIDED,
+    Rendered,
+    RenderRequest,
+    goes_through_model,
+    model_language,
+    render_or_reason,
 )
 from bitext.runs import (
     MissingModel,
@@ -45,11 +53,6 @@ from bitext.runs import (
 
 if TYPE_CHECKING:
     from bitext.glossary import Glossary
-
-#: Language codes that go through a Norwegian (Bokmål) model.
-NORWEGIAN = {"nb", "nn", "no"}
-#: Detection results that mean "cannot tell".
-UNDECIDED = {"unknown", "uncertain", None}
 
 
 @dataclass
@@ -147,13 +150,6 @@ class RunSummary(Summary):
             "combined_files": self.combined_files,
             "results": [vars(r) for r in self.results],
         }
-
-
-def model_language(code: str | None) -> str | None:
-    """The model source code for a detected language (Nynorsk uses nb->en)."""
-    if code in NORWEGIAN:
-        return "nb"
-    return code
 
 
 def prepare_document(
@@ -275,17 +271,6 @@ def store_analysis(memory, key: str, document: Document) -> None:
     memory.put_document(key, json.dumps(data))
 
 
-def goes_through_model(document: Document, block: Block, source: str) -> bool:
-    """A block is translated when it is in the document's source language.
-
-    Blocks detected as another language (an English quote) keep their own
-    text; undecided blocks (short ones) follow the document.
-    """
-    if block.language in UNDECIDED:
-        return True
-    return model_language(block.language) == model_language(source)
-
-
 class _Run:
     """State of one `translate` call."""
 
@@ -311,6 +296,8 @@ class _Run:
         self.stop = stop  # set by a signal (bitext.interrupts)
         self.halted: str | None = None  # why every later write would fail (disk full)
         self.combined: dict[str, BilingualDocument] = {}  # by stem, kept for --combine
+        self.date = run_date()  # every document's "Translated" date
+        self.renderer = LocalRenderer()  # the Ray engine renders on its workers
 
     def outputs_of(self, stem: str) -> list[Path]:
         return output_paths(self.options.output_dir, self.options.formats, stem)
@@ -342,6 +329,21 @@ class _Run:
         if key not in self.translators:
             self.translators[key] = self.translator_factory(self.package_for(source), self.options)
         return self.translators[key]
+
+
+class LocalRenderer:
+    """Rendering in this process, at once (the local engine's renderer).
+
+    The Ray engine's renderer has the same two methods and renders on the
+    workers; `settle` returns when every submitted document has been handed
+    to its callback.
+    """
+
+    def submit(self, request: RenderRequest, done: Callable[[Rendered | str], None]) -> None:
+        done(render_or_reason(request))
+
+    def settle(self, timeout: float | None = None) -> None:
+        """Nothing is ever pending here."""
 
 
 def default_translator(package: InstalledPackage, options: TranslateOptions) -> Translator:
@@ -397,8 +399,12 @@ def translate_paths(
             engine = _start_engine(options)
             run.translator_factory = engine.translator
             prepare = engine.analyser(files, run.forced, run.memory, run.stems, run.wanted)
+            run.renderer = engine.renderer()
         _translate_files(files, prepare, run, summary)
     except Stopped:
+        # Documents whose translation was complete are written, if their
+        # bytes come back soon; the rest are reported as not done.
+        run.renderer.settle(timeout=STOP_GRACE_SECONDS)
         summary.interrupted = run.halted is None
         _not_done(summary, files[len(summary.results) :], run.stems, run.halted)
     finally:
@@ -482,6 +488,8 @@ def _document_to_translate(
     return document
 
 
+#: After a stop, how long documents rendering elsewhere are waited for.
+STOP_GRACE_SECONDS = 5.0
 #: A chunk is closed at this many sentences even before `chunk_documents`.
 CHUNK_SENTENCES = 20_000
 ENGINES = ("local", "ray")
@@ -560,6 +568,7 @@ def _translate_chunk(
     work.find_models()
     work.plan()
     work.translate()
+    run.renderer.settle()  # every document of the chunk written before the next
 
 
 class _ChunkWork:
@@ -681,9 +690,9 @@ class _ChunkWork:
                 if self.pending[i] == 0:
                     self.export(i)
 
-    def _translations(self, i: int) -> tuple[dict[str, dict[str, str]], set[str], set[str]]:
-        """Document `i`'s translations by source language, the sentences whose
-        glossary terms are missing, and those with a reviewed translation."""
+    def _translations(self, i: int) -> tuple[dict[str, str], set[str], set[str]]:
+        """Document `i`'s translations, the sentences whose glossary terms are
+        missing, and those with a reviewed translation."""
         source = self.sources.get(i)
         if source is None:
             return {}, set(), set()
@@ -699,32 +708,51 @@ class _ChunkWork:
             if text.strip() and text in self.outputs[source]:
                 mine[sentence] = glossary.restore(self.outputs[source][text], state)
         flagged = {s for s, t in mine.items() if s not in human and glossary.missing_terms(s, t)}
-        return {source: mine}, flagged, human
+        return mine, flagged, human
 
     def export(self, i: int) -> None:
-        """Rows, flags and checks of document `i`, then its files; a failure is its own."""
-        result, document, stem = self.chunk[i]
+        """Document `i` to the renderer (here, or a worker); `written` gets its bytes."""
+        result, document, _ = self.chunk[i]
         if result.reason:  # failed before translation (a missing model)
             return
         run, options = self.run, self.run.options
         translations, flagged, human = self._translations(i)
+        source = self.sources.get(i)
+        request = RenderRequest(
+            document=document,
+            target_lang=options.target_lang,
+            translations=translations,
+            reviewed=frozenset(human),
+            flagged=frozenset(flagged),
+            model=None if source is None else run.translator(source).package.label,
+            glossary=None if run.glossary is None else run.glossary.name,
+            formats=tuple(options.formats),
+            granularity=options.granularity,
+            date=run.date,
+            keep=options.combine,
+        )
+        run.renderer.submit(request, functools.partial(self.written, i))
+
+    def written(self, i: int, outcome: Rendered | str) -> None:
+        """Write document `i`'s rendered files; a failure is its own."""
+        result, _, stem = self.chunk[i]
+        run, options = self.run, self.run.options
+        if isinstance(outcome, str):  # rendering failed: the reason
+            result.reason = outcome
+            return
+        result.translated_sentences = outcome.translated_sentences
+        result.flags = outcome.flags
         try:
-            bilingual = build_bilingual(document, translations, run, options, reviewed=human)
-            _flag_rows(bilingual, flagged)
-            apply_checks(bilingual.rows)
-            result.translated_sentences = sum(
-                1 for r in bilingual.rows if r.source_lang != r.target_lang
-            )
-            result.flags = dict(count_flags(bilingual.rows))
-            result.files = write_exports(bilingual, stem, options)
-            if options.combine:
-                run.combined[stem] = bilingual
-            result.status = "done"
-            run.exported = True
+            result.files = write_files(outcome.files, stem, options)
         except Exception as exc:
             result.reason = reason(exc)
             if isinstance(exc, OutputError) and exc.fatal:
                 run.halted = result.reason  # no later document can be written either
+            return
+        if options.combine:
+            run.combined[stem] = outcome.bilingual
+        result.status = "done"
+        run.exported = True
 
 
 def _reviewed_translations(chunk, sources: dict[int, str], run: _Run) -> dict[str, dict[str, str]]:
@@ -751,77 +779,10 @@ def _reviewed_translations(chunk, sources: dict[int, str], run: _Run) -> dict[st
     return found
 
 
-def _flag_rows(bilingual: BilingualDocument, flagged: set[str]) -> None:
-    """Rows whose glossary targets are missing from the translation get FLAG."""
-    from bitext.glossary import FLAG
-
-    for row in bilingual.rows:
-        if row.source in flagged and row.source_lang != row.target_lang and FLAG not in row.flags:
-            row.flags.append(FLAG)
-
-
-def build_bilingual(
-    document: Document,
-    translations: dict[str, dict[str, str]],
-    run: _Run,
-    options: TranslateOptions,
-    *,
-    reviewed: set[str] = frozenset(),
-) -> BilingualDocument:
-    """The document's rows, each with its origin: `reviewed` for the sentences
-    in `reviewed` (human translations from the memory), `model` for the rest
-    of the translated ones, `source` for text kept in its own language."""
-    from bitext.align.rows import translation_rows
-
-    source = model_language(document.language) or "nb"
-    target = options.target_lang
-    note = None
-    model = None
-    if source == target:
-        note = f"Already {target}: shown beside itself, not translated."
-        rows = translation_rows(
-            document, {}, source_lang=source, target_lang=target, translate_block=lambda b: False
-        )
-    else:
-        model = run.translator(source).package.label
-        if document.language != source:
-            note = f"Detected {document.language}; translated with the {source}->{target} model."
-        rows = translation_rows(
-            document,
-            translations.get(source, {}),
-            source_lang=document.language or source,
-            target_lang=target,
-            translate_block=lambda b: goes_through_model(document, b, source),
-        )
-    for row in rows:
-        if row.source_lang == row.target_lang:
-            row.origin = "source"
-        else:
-            row.origin = "reviewed" if row.source in reviewed else "model"
-    metadata = {}
-    if document.input_kind:
-        from bitext.readers import input_name
-
-        metadata["Input"] = input_name(document.input_kind)
-    if model is not None and run.glossary is not None:
-        metadata["Glossary"] = run.glossary.name
-    if document.language_confidence is not None:
-        metadata["Detected language"] = f"{document.language} ({document.language_confidence:.2f})"
-    return BilingualDocument(
-        document=document,
-        rows=rows,
-        source_lang=document.language or source,
-        target_lang=target,
-        model=model,
-        note=note,
-        metadata=metadata,
-    )
-
-
-def write_exports(bilingual: BilingualDocument, stem: str, options: TranslateOptions) -> list[str]:
+def write_files(contents: list[bytes], stem: str, options: TranslateOptions) -> list[str]:
+    """One document's rendered files, each written atomically; their paths."""
     written = []
-    for name, path in zip(options.formats, output_paths(options.output_dir, options.formats, stem)):
-        data = get_exporter(name).render(bilingual, granularity=options.granularity)
+    for data, path in zip(contents, output_paths(options.output_dir, options.formats, stem)):
         atomic_write_bytes(path, data)
         written.append(str(path))
     return written

@@ -112,7 +112,7 @@ def normalize_language(code: str | None) -> str | None:
     """`nb-NO` -> `nb`, `EN_us` -> `en`, `nn`/`no` -> `nb` (the Norwegian model's code)."""
     if not code:
         return None
-    from bitext.pipeline import model_language
+    from bitext.rendering import model_language
 
     primary = code.strip().replace("_", "-").split("-")[0].lower()
     return model_language(primary) if primary else None

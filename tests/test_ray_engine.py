@@ -3,7 +3,7 @@
 The cluster (two nodes of one CPU each, `ray.cluster_utils.Cluster`) is
 started once per test session. Every run is compared with the local engine
 on the seeds plus the 40 NTREX articles: the same summary and byte-identical
-files in every format. Then the faults: a worker killed by PID mid-run, Ctrl+C
+files in every format, `--combine` included. Then the faults: a worker killed by PID mid-run, Ctrl+C
 on the driver; the translation memory filled and hit; and the message a user
 without the extra gets. Without Ray installed, only that last test runs.
 """
@@ -21,13 +21,14 @@ from pathlib import Path
 
 import pytest
 
+from bitext.exporters import COMBINED_STEM
 from bitext.outputs import TEMP_PREFIX
 from bitext.pipeline import TranslateOptions, translate_paths
 
 from .conftest import ROOT, SEEDS_DIR
 
 NTREX = ROOT / "tests" / "data" / "ntrex-dev"
-FORMATS = ["docx", "tsv", "tmx", "jsonl", "xlsx"]
+FORMATS = ["docx", "tsv", "tmx", "jsonl", "xlsx", "xliff"]
 EPOCH = "1700000000"
 
 
@@ -100,24 +101,32 @@ def _comparable(summary, out: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def reference(tmp_path_factory, corpus, installed_models):
-    """The local engine's files and summary for the corpus."""
+    """The local engine's files and summary for the corpus, with `--combine`:
+    (each document's files, the summary, the combined files)."""
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
     out = tmp_path_factory.mktemp("local")
-    summary = translate_paths([corpus], _options(out, installed_models))
+    summary = translate_paths([corpus], _options(out, installed_models, combine=True))
     assert summary.count("done") == 42
-    return _files(out), _comparable(summary, out)
+    files = _files(out)
+    combined = {name: data for name, data in files.items() if name.startswith(COMBINED_STEM)}
+    assert len(combined) == len(FORMATS) - 1  # every format but DOCX
+    documents = {name: data for name, data in files.items() if name not in combined}
+    return documents, _comparable(summary, out), combined
 
 
 def test_ray_engine_writes_the_local_engines_files_and_summary(
     ray_cluster, tmp_path, corpus, installed_models, reference
 ):
-    files, summary = reference
+    files, summary, combined = reference
     cache = tmp_path / "memory.sqlite3"
     out = tmp_path / "ray"
-    options = _options(out, installed_models, engine="ray", cache=True, cache_path=cache)
+    options = _options(
+        out, installed_models, engine="ray", cache=True, cache_path=cache, combine=True
+    )
     first = translate_paths([corpus], options)
-    assert _files(out) == files
+    assert _files(out) == {**files, **combined}
     assert len(files) == 42 * len(FORMATS)
+    files = {**files, **combined}  # the runs below write into the same folder
     assert {**_comparable(first, out), "cache": None} == {**summary, "cache": None}
     assert first.cached_sentences == 0 and first.model_sentences > 500
 
@@ -133,7 +142,7 @@ def test_ray_engine_writes_the_local_engines_files_and_summary(
         [corpus], _options(local_out, installed_models, cache=True, cache_path=cache)
     )
     assert (warm.cached_sentences, warm.model_sentences) == (first.model_sentences, 0)
-    assert _files(local_out) == files
+    assert _files(local_out) == reference[0]
 
 
 def test_a_worker_killed_mid_run_costs_no_document(

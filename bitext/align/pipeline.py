@@ -27,13 +27,8 @@ from pathlib import Path
 
 from bitext import runs
 from bitext.documents import BilingualDocument, BilingualRow, Document
-from bitext.pipeline import (
-    NORWEGIAN,
-    UNDECIDED,
-    goes_through_model,
-    model_language,
-    prepare_document,
-)
+from bitext.pipeline import prepare_document
+from bitext.rendering import NORWEGIAN, UNDECIDED, goes_through_model, model_language
 
 #: A translation named after its source with a language code: `article.en.txt`.
 _TRANSLATION_NAME = re.compile(r"^(?P<base>.+)\.(?P<lang>[a-z]{2,3}(?:[-_][A-Za-z]{2})?)$")

@@ -1,16 +1,21 @@
 """The driver side of `--engine ray`: what the pipeline calls instead of local work.
 
 The pipeline (bitext.pipeline.translate_paths) keeps its whole logic: listing,
-skipping, chunking, memory lookups and stores, alignment, checks and atomic
-writes. This module only swaps two things, so both engines give the same
-summary and byte-identical files:
+skipping, chunking, memory lookups and stores, and atomic writes. This module
+only swaps three things, so both engines give the same summary and
+byte-identical files:
 
 - analysis: the driver reads each file's bytes (it owns every file) and looks
   them up in the memory's analysis cache; misses go to the worker actors,
   several documents ahead of the one the pipeline asks for;
 - translation: a Translator whose token-bounded, length-sorted batches (the
   same batches the local engine decodes) run on the worker actors, several at
-  once, instead of in this process.
+  once, instead of in this process;
+- rendering: each translated document goes to a worker as a RenderRequest
+  (rows, alignment, checks and every format's bytes are computed there), and
+  the driver writes the bytes that come back. Rendering a DOCX costs more
+  than all the driver's other work on a document, so this is what keeps the
+  driver light enough to serve a hundred workers.
 
 Workers are actors restarted by Ray when their process dies, and their calls
 are retried there, so a killed worker costs time, not documents.
@@ -18,6 +23,7 @@ are retried there, so a killed worker costs time, not documents.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -71,6 +77,7 @@ class RayEngine:
         self.load = [0] * len(self.actors)
         self._owner: dict = {}  # call -> actor index
         self._shipments: dict[str, ModelShipment] = {}
+        self.renders = _Renderer(self)
 
     # --- the pool -----------------------------------------------------------
 
@@ -87,8 +94,13 @@ class RayEngine:
         if index is not None:
             self.load[index] -= 1
 
-    def has_room(self) -> bool:
-        return min(self.load) < CALLS_PER_WORKER
+    def has_room(self, remaining: int) -> bool:
+        """Whether a worker can take another batch now. While at least one
+        batch per worker remains, each gets CALLS_PER_WORKER; near the end
+        only an idle worker does, so the last batches are not queued behind
+        others while a worker has nothing to do."""
+        depth = CALLS_PER_WORKER if remaining >= len(self.actors) else 1
+        return min(self.load) < depth
 
     def worker_pids(self) -> list[int]:
         """Process ids of the workers (tests kill one)."""
@@ -134,6 +146,10 @@ class RayEngine:
             )
         return self._shipments[key]
 
+    def renderer(self) -> _Renderer:
+        """The pipeline's renderer for this engine (see `LocalRenderer`)."""
+        return self.renders
+
     def analyser(
         self,
         files: list[Path],
@@ -168,11 +184,15 @@ class ClusterTranslator(Translator):
         running: dict = {}
         try:
             while waiting or running:
-                while waiting and engine.has_room():
+                engine.renders.collect(wait=False)  # a rendered document frees its worker
+                while waiting and engine.has_room(len(waiting)):
                     group = waiting.pop()
                     tokens = [units[u][1] for u in group]
                     running[engine.call("translate", shipment, tokens)] = group
-                (ref,), _ = ray.wait(list(running), num_returns=1)
+                # Wake for a batch, or for a document rendered (its worker is free).
+                (ref,), _ = ray.wait([*running, *engine.renders.pending], num_returns=1)
+                if ref not in running:
+                    continue
                 group = running.pop(ref)
                 engine.finished(ref)
                 yield group, ray.get(ref)
@@ -183,6 +203,58 @@ class ClusterTranslator(Translator):
                     ray.cancel(ref)
                 except Exception:
                     pass
+
+
+class _Renderer:
+    """Documents rendered on the workers; the driver writes what comes back.
+
+    Results are handed to their callbacks (which write the files) as they
+    arrive: whenever a document is submitted, while translation waits, and
+    in `settle`, which the pipeline calls at the end of each chunk.
+    """
+
+    def __init__(self, engine: RayEngine) -> None:
+        self.engine = engine
+        self.pending: dict = {}  # call -> callback
+
+    def submit(self, request, done: Callable) -> None:
+        self.pending[self.engine.call("render", request)] = done
+        self.collect(wait=False)
+
+    def collect(self, *, wait: bool, timeout: float | None = None) -> int:
+        """Hand over what is ready (with `wait`, at least one unless `timeout` passes)."""
+        if not self.pending:
+            return 0
+        ray = self.engine.ray
+        refs = list(self.pending)
+        if wait:
+            ready, _ = ray.wait(refs, num_returns=1, timeout=timeout)
+        else:
+            ready, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
+        for ref in ready:
+            done = self.pending.pop(ref)
+            self.engine.finished(ref)
+            try:
+                outcome = ray.get(ref)
+            except Exception as exc:  # the call itself failed (Ray gave up on it)
+                from bitext.runs import reason
+
+                outcome = f"rendering failed: {reason(exc)}"
+            done(outcome)
+        return len(ready)
+
+    def settle(self, timeout: float | None = None) -> None:
+        """Every submitted document handed over; after `timeout` seconds the
+        rest are dropped (a stopped run reports them as not done)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.pending:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                break
+            self.collect(wait=True, timeout=left)
+        for ref in self.pending:
+            self.engine.finished(ref)
+        self.pending.clear()
 
 
 class _Analyser:

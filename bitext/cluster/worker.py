@@ -1,7 +1,8 @@
 """The worker actor: one per CPU (or GPU) the run gets from Ray.
 
 It owns computation only. Documents arrive as bytes and leave as Documents;
-batches arrive as token lists and leave as translations; the model arrives
+batches arrive as token lists and leave as translations; translated
+documents arrive as render requests and leave as their files' bytes; the model arrives
 through Ray's object store and is checked file by file against the SHA-256
 sums the driver's installed package recorded, before it is loaded. The
 worker never opens the translation memory, the inputs or the exports, so no
@@ -109,6 +110,13 @@ class Worker:
         document.path = original
         document.warnings = [w.replace(str(path), original) for w in document.warnings]
         return document, None
+
+    def render(self, request):
+        """One document's exports as bytes (a `bitext.rendering.Rendered`), or
+        the reason rendering failed."""
+        from bitext.rendering import render_or_reason
+
+        return render_or_reason(request)
 
     def translate(self, shipment: ModelShipment, tokens: list[list[str]]) -> list[str]:
         """One batch through the shipment's model (loaded and checked on first use)."""

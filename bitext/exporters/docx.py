@@ -66,6 +66,11 @@ def translated_on(document: BilingualDocument) -> str:
     """The date shown as "Translated" (see the module docstring)."""
     if "Translated" in document.metadata:
         return document.metadata["Translated"]
+    return run_date()
+
+
+def run_date() -> str:
+    """Today (UTC), or the day of `$SOURCE_DATE_EPOCH` when it is set."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
         moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
