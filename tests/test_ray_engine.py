@@ -145,6 +145,26 @@ def test_ray_engine_writes_the_local_engines_files_and_summary(
     assert _files(local_out) == reference[0]
 
 
+def test_a_run_of_several_chunks_gives_the_local_engines_files(
+    ray_cluster, tmp_path, corpus, installed_models
+):
+    """Documents read ahead for the next chunk must not keep the workers
+    counted busy while this chunk translates (they once did: no batch could
+    be sent, and every document of a run over one chunk failed)."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for path in sorted(corpus.iterdir())[:10]:
+        (articles / path.name).write_bytes(path.read_bytes())
+    runs = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / engine
+        options = _options(out, installed_models, engine=engine, chunk_documents=3)
+        summary = translate_paths([articles], options)
+        assert summary.count("done") == 10, [r.reason for r in summary.results]
+        runs[engine] = _files(out), _comparable(summary, out)
+    assert runs["ray"] == runs["local"]
+
+
 def test_a_worker_killed_mid_run_costs_no_document(
     ray_cluster, tmp_path, corpus, installed_models, reference, monkeypatch
 ):

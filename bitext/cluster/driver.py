@@ -74,25 +74,39 @@ class RayEngine:
         except BaseException:
             self.close()
             raise
+        #: Per worker: batches and renders sent and not yet handed back (what
+        #: `has_room` counts), and analyses (read ahead; a finished one stays
+        #: counted until the pipeline asks for its document, which for the
+        #: next chunk's first documents is only after this chunk is done).
         self.load = [0] * len(self.actors)
-        self._owner: dict = {}  # call -> actor index
+        self.reading = [0] * len(self.actors)
+        self._owner: dict = {}  # call -> (actor index, the count it is in)
         self._shipments: dict[str, ModelShipment] = {}
         self.renders = _Renderer(self)
 
     # --- the pool -----------------------------------------------------------
 
     def call(self, method: str, *args):
-        """Send a call to the least busy worker; returns its ObjectRef."""
-        index = min(range(len(self.actors)), key=lambda i: (self.load[i], i))
+        """Send a call to the least busy worker; returns its ObjectRef.
+
+        Batches and renders go by `load` alone: an analysis counted in
+        `reading` may have finished long ago."""
+        reading = method == "analyse"
+        index = min(
+            range(len(self.actors)),
+            key=lambda i: (self.load[i] + (self.reading[i] if reading else 0), i),
+        )
         ref = getattr(self.actors[index], method).remote(*args)
-        self.load[index] += 1
-        self._owner[ref] = index
+        counts = self.reading if reading else self.load
+        counts[index] += 1
+        self._owner[ref] = (index, counts)
         return ref
 
     def finished(self, ref) -> None:
-        index = self._owner.pop(ref, None)
-        if index is not None:
-            self.load[index] -= 1
+        owner = self._owner.pop(ref, None)
+        if owner is not None:
+            index, counts = owner
+            counts[index] -= 1
 
     def has_room(self, remaining: int) -> bool:
         """Whether a worker can take another batch now. While at least one
