@@ -3,7 +3,8 @@
 The cluster (two nodes of one CPU each, `ray.cluster_utils.Cluster`) is
 started once per test session. Every run is compared with the local engine
 on the seeds plus the 40 NTREX articles: the same summary and byte-identical
-files in every format, `--combine` included. Then the faults: a worker killed by PID mid-run, Ctrl+C
+files in every format, `--combine` included; and a run of several chunks with
+HTML and Markdown inputs and a broken file. Then the faults: a worker killed by PID mid-run, Ctrl+C
 on the driver; the translation memory filled and hit; and the message a user
 without the extra gets. Without Ray installed, only that last test runs.
 """
@@ -145,24 +146,41 @@ def test_ray_engine_writes_the_local_engines_files_and_summary(
     assert _files(local_out) == reference[0]
 
 
-def test_a_run_of_several_chunks_gives_the_local_engines_files(
+def test_several_chunks_other_inputs_and_a_broken_file_as_the_local_engine_does(
     ray_cluster, tmp_path, corpus, installed_models
 ):
-    """Documents read ahead for the next chunk must not keep the workers
+    """Ten articles in chunks of three, one of them as HTML and one as
+    Markdown (read on the workers), and a broken .docx that fails alone with
+    the same reason in both engines.
+
+    Documents read ahead for the next chunk must not keep the workers
     counted busy while this chunk translates (they once did: no batch could
     be sent, and every document of a run over one chunk failed)."""
     articles = tmp_path / "articles"
     articles.mkdir()
-    for path in sorted(corpus.iterdir())[:10]:
+    texts = sorted(corpus.iterdir())[:10]
+    for path in texts[:8]:
         (articles / path.name).write_bytes(path.read_bytes())
+    paragraphs = [p for p in texts[8].read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    body = "".join(f"<p>{p}</p>" for p in paragraphs[1:])
+    page = f"<html><body><article><h1>{paragraphs[0]}</h1>{body}</article></body></html>"
+    (articles / f"{texts[8].stem}.html").write_text(page, encoding="utf-8")
+    markdown = "# " + "\n\n".join(texts[9].read_text(encoding="utf-8").split("\n\n"))
+    (articles / f"{texts[9].stem}.md").write_text(markdown, encoding="utf-8")
+    (articles / "broken.docx").write_bytes(b"PK\x03\x04 not a zip archive")
     runs = {}
     for engine in ("local", "ray"):
         out = tmp_path / engine
         options = _options(out, installed_models, engine=engine, chunk_documents=3)
         summary = translate_paths([articles], options)
-        assert summary.count("done") == 10, [r.reason for r in summary.results]
+        statuses = {Path(r.path).name: r.status for r in summary.results}
+        assert statuses.pop("broken.docx") == "failed"
+        assert set(statuses.values()) == {"done"} and len(statuses) == 10, summary.results
         runs[engine] = _files(out), _comparable(summary, out)
     assert runs["ray"] == runs["local"]
+    failure = next(r for r in summary.results if r.status == "failed")
+    # The worker read it from a private copy; the reason names the user's file.
+    assert failure.reason.startswith(f"{articles / 'broken.docx'}: not a readable .docx file")
 
 
 def test_a_worker_killed_mid_run_costs_no_document(
