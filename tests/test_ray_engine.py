@@ -3,10 +3,11 @@
 The cluster (two nodes of one CPU each, `ray.cluster_utils.Cluster`) is
 started once per test session. Every run is compared with the local engine
 on the seeds plus the 40 NTREX articles: the same summary and byte-identical
-files in every format, `--combine` included; and a run of several chunks with
-HTML and Markdown inputs and a broken file. Then the faults: a worker killed by PID mid-run, Ctrl+C
-on the driver; the translation memory filled and hit; and the message a user
-without the extra gets. Without Ray installed, only that last test runs.
+files in every format, `--combine` included; and a run of several chunks
+with HTML and Markdown inputs and a broken file. Then the faults: a worker
+killed by PID mid-run, Ctrl+C on the driver; the translation memory filled
+and hit; and the message a user without the extra gets. Without Ray
+installed, only that last test runs.
 """
 
 from __future__ import annotations
