@@ -399,7 +399,7 @@ def translate_paths(
             engine = _start_engine(options)
             run.translator_factory = engine.translator
             prepare = engine.analyser(files, run.forced, run.memory, run.stems, run.wanted)
-            run.renderer = engine.renderer()
+            run.renderer = engine.renderer
         _translate_files(files, prepare, run, summary)
     except Stopped:
         # Documents whose translation was complete are written, if their

@@ -73,10 +73,6 @@ class Rendered:
     bilingual: BilingualDocument | None = None
 
 
-class RenderFailed(Exception):
-    """Rendering raised; the message is the reason the summary gives."""
-
-
 def render(request: RenderRequest) -> Rendered:
     """Rows, flags and checks of the document, then each format's bytes."""
     from bitext.checks import apply_checks, count_flags

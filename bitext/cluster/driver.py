@@ -82,7 +82,8 @@ class RayEngine:
         self.reading = [0] * len(self.actors)
         self._owner: dict = {}  # call -> (actor index, the count it is in)
         self._shipments: dict[str, ModelShipment] = {}
-        self.renders = _Renderer(self)
+        #: The pipeline's renderer for this engine (see `LocalRenderer`).
+        self.renderer = _Renderer(self)
 
     # --- the pool -----------------------------------------------------------
 
@@ -160,10 +161,6 @@ class RayEngine:
             )
         return self._shipments[key]
 
-    def renderer(self) -> _Renderer:
-        """The pipeline's renderer for this engine (see `LocalRenderer`)."""
-        return self.renders
-
     def analyser(
         self,
         files: list[Path],
@@ -198,13 +195,13 @@ class ClusterTranslator(Translator):
         running: dict = {}
         try:
             while waiting or running:
-                engine.renders.collect(wait=False)  # a rendered document frees its worker
+                engine.renderer.collect(wait=False)  # a rendered document frees its worker
                 while waiting and engine.has_room(len(waiting)):
                     group = waiting.pop()
                     tokens = [units[u][1] for u in group]
                     running[engine.call("translate", shipment, tokens)] = group
                 # Wake for a batch, or for a document rendered (its worker is free).
-                (ref,), _ = ray.wait([*running, *engine.renders.pending], num_returns=1)
+                (ref,), _ = ray.wait([*running, *engine.renderer.pending], num_returns=1)
                 if ref not in running:
                     continue
                 group = running.pop(ref)
@@ -223,8 +220,8 @@ class _Renderer:
     """Documents rendered on the workers; the driver writes what comes back.
 
     Results are handed to their callbacks (which write the files) as they
-    arrive: whenever a document is submitted, while translation waits, and
-    in `settle`, which the pipeline calls at the end of each chunk.
+    arrive: between the batches of a translation (ClusterTranslator wakes for
+    them), and in `settle`, which the pipeline calls at the end of each chunk.
     """
 
     def __init__(self, engine: RayEngine) -> None:
@@ -233,12 +230,11 @@ class _Renderer:
 
     def submit(self, request, done: Callable) -> None:
         self.pending[self.engine.call("render", request)] = done
-        self.collect(wait=False)
 
-    def collect(self, *, wait: bool, timeout: float | None = None) -> int:
+    def collect(self, *, wait: bool, timeout: float | None = None) -> None:
         """Hand over what is ready (with `wait`, at least one unless `timeout` passes)."""
         if not self.pending:
-            return 0
+            return
         ray = self.engine.ray
         refs = list(self.pending)
         if wait:
@@ -255,7 +251,6 @@ class _Renderer:
 
                 outcome = f"rendering failed: {reason(exc)}"
             done(outcome)
-        return len(ready)
 
     def settle(self, timeout: float | None = None) -> None:
         """Every submitted document handed over; after `timeout` seconds the

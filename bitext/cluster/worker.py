@@ -2,9 +2,10 @@
 
 It owns computation only. Documents arrive as bytes and leave as Documents;
 batches arrive as token lists and leave as translations; translated
-documents arrive as render requests and leave as their files' bytes; the model arrives
-through Ray's object store and is checked file by file against the SHA-256
-sums the driver's installed package recorded, before it is loaded. The
+documents arrive as render requests and leave as their files' bytes; the
+model arrives through Ray's object store and is checked file by file
+against the SHA-256 sums the driver's installed package recorded, before it
+is loaded. The
 worker never opens the translation memory, the inputs or the exports, so no
 shared file system is needed.
 """
