@@ -9,11 +9,11 @@ that each translation sits beside its own source.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.capabilities import soffice
 from tests.model_server import model_server  # noqa: F401  (the HTTP server fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,11 +69,5 @@ def translator(installed_models):
 
 def docx_to_pdf(docx: Path, outdir: Path) -> Path:
     """The PDF LibreOffice makes of `docx` (its profile kept in `outdir`)."""
-    subprocess.run(
-        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(outdir), str(docx)],
-        check=True,
-        capture_output=True,
-        timeout=180,
-        env={"HOME": str(outdir), "PATH": "/usr/bin:/bin"},
-    )
+    soffice(["--convert-to", "pdf", "--outdir", str(outdir), str(docx)], outdir)
     return outdir / f"{docx.stem}.pdf"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from bitext.exporters.tsv import COLUMNS
 from bitext.outputs import safe_stem
 from bitext.pipeline import TranslateOptions, translate_paths
 
+from .capabilities import needs_pdftotext, needs_writer
 from .conftest import SEEDS_DIR, docx_to_pdf
 
 AWKWARD = [
@@ -342,10 +342,8 @@ def test_seed_files_agree_with_each_other(seed_exports):
     assert [c.value for c in sheet["F"][1:]] == [r["source"] for r in rows]
 
 
-@pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-    reason="LibreOffice or poppler-utils is not installed",
-)
+@needs_writer
+@needs_pdftotext
 def test_docx_pdf_from_libreoffice_contains_every_sentence(seed_exports, tmp_path):
     out, _ = seed_exports
     pdf = docx_to_pdf(out / "002_a3320b0741197cf2.docx", tmp_path)

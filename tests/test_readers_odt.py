@@ -6,8 +6,6 @@ code that reads them; LibreOffice checks one where it is installed.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import zipfile
 
 import pytest
@@ -16,6 +14,7 @@ from bitext.limits import LimitExceeded, Limits
 from bitext.readers import ReadError, read_document
 
 from .article_inputs import SEEDS, seed_document, sentences, write_odt, write_zip_bomb
+from .capabilities import needs_writer, soffice
 
 CONTENT_HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -50,17 +49,14 @@ def test_odt_gives_the_seed_article(tmp_path, seed):
     assert document.date is None  # ODT has no publication date; meta.xml's are the file's
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+@needs_writer
 def test_libreoffice_opens_the_test_odt_as_the_same_text(tmp_path):
     """The test file is a real ODT: LibreOffice's own text export has every block."""
     seed = seed_document(SEEDS[0])
     path = write_odt(seed, tmp_path / "artikkel.odt")
-    subprocess.run(
-        ["soffice", "--headless", "--convert-to", "txt:Text (encoded):UTF8", "--outdir",
-         str(tmp_path), str(path)],
-        check=True, capture_output=True, timeout=180,
-        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
-    )  # fmt: skip
+    soffice(
+        ["--convert-to", "txt:Text (encoded):UTF8", "--outdir", str(tmp_path), str(path)], tmp_path
+    )
     text = (tmp_path / "artikkel.txt").read_text(encoding="utf-8-sig")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     assert lines == [b.text for b in seed.blocks]

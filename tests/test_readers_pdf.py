@@ -8,7 +8,6 @@ and page numbers.
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 
 import pytest
@@ -27,6 +26,7 @@ from .article_inputs import (
     write_odt,
     write_pdf,
 )
+from .capabilities import needs_writer
 from .conftest import docx_to_pdf
 
 
@@ -63,7 +63,7 @@ def test_the_pdf_really_has_two_pages_hyphens_and_furniture(tmp_path, seed):
     assert len(broken) >= 2, broken
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+@needs_writer
 def test_libreoffice_pdf_gives_the_seed_article(tmp_path, seed):
     """A PDF made by LibreOffice: its fonts, spacing, header and `Side N` footer."""
     odt = write_odt(seed, tmp_path / "artikkel.odt", for_print=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from bitext.pipeline import RequestError, TranslateOptions, translate_paths
 from bitext.readers import read_document
 from bitext.segmentation import split_sentences
 
+from .capabilities import needs_writer
 from .conftest import SEEDS_DIR, docx_to_pdf
 
 # Counted by hand from the seed files (caption and headline count as blocks).
@@ -97,7 +97,7 @@ def test_docx_has_one_row_per_block_plus_header(seed_run):
         ]
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@needs_writer
 def test_docx_opens_in_libreoffice(seed_run, tmp_path):
     out, _ = seed_run
     pdf = docx_to_pdf(out / "000_971f0af4c1b6c782.docx", tmp_path)

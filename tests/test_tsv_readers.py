@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from bitext.exporters.tsv import COLUMNS
 from bitext.pipeline import TranslateOptions, translate_paths
+
+from .capabilities import needs_calc, soffice
 
 #: translate's TSV: the fixed columns, then where each target came from (issue 15).
 HEADER = [*COLUMNS, "origin"]
@@ -112,10 +112,8 @@ def _calc_rows(tsv: Path, tmp_path: Path) -> list[dict[str, str]]:
     # The Text Import dialog's defaults for a TSV: tab, `"` as text qualifier,
     # UTF-8, from line 1; every column as text so Calc does not turn 1-3 into a date.
     columns = "/".join(f"{n}/2" for n in range(1, len(HEADER) + 1))
-    subprocess.run(
+    soffice(
         [
-            "soffice",
-            "--headless",
             f"--infilter=Text - txt - csv (StarCalc):9,34,76,1,{columns}",
             "--convert-to",
             "xlsx",
@@ -123,10 +121,7 @@ def _calc_rows(tsv: Path, tmp_path: Path) -> list[dict[str, str]]:
             str(tmp_path),
             str(tsv),
         ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        tmp_path,
     )
     sheet = openpyxl.load_workbook(tmp_path / f"{tsv.stem}.xlsx").active
     header, *records = [[c or "" for c in row] for row in sheet.iter_rows(values_only=True)]
@@ -134,13 +129,13 @@ def _calc_rows(tsv: Path, tmp_path: Path) -> list[dict[str, str]]:
     return [dict(zip(header, record)) for record in records]
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@needs_calc
 def test_libreoffice_calc_reads_every_cell(exported, tmp_path):
     out, reference = exported
     assert _calc_rows(out / "sitat.tsv", tmp_path) == _expected(reference)
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@needs_calc
 def test_libreoffice_calc_reads_tabs_quotes_and_line_breaks(tmp_path):
     from bitext.exporters import get_exporter
     from tests.test_exporters import awkward_document

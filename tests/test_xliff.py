@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from bitext.cli import app
 
+from .capabilities import needs_omegat
 from .conftest import SEEDS_DIR
 
 NS = "urn:oasis:names:tc:xliff:document:1.2"
@@ -126,7 +127,7 @@ def _omegat_project(folder: Path) -> Path:
     return folder
 
 
-@pytest.mark.skipif(shutil.which("omegat") is None, reason="OmegaT is not installed")
+@needs_omegat
 def test_omegat_opens_the_xliff_and_uses_the_memory_tmx(exported, tmp_path):
     """OmegaT's console mode loads bitext's XLIFF as a source file and bitext's
     memory TMX as an auto-applied memory, and writes the reviewed translation
