@@ -987,12 +987,14 @@ def detect(
     from bitext.interrupts import exit_on_signals
 
     exit_on_signals()  # nothing is written: a signal ends the listing at once
+    from bitext.interrupts import pause_point
     from bitext.readers import find_articles
 
     failed = False
     with _request_errors(FileNotFoundError):
         for path in find_articles(paths or [Path("seeds")]):
             failed |= not _print_detection(path, limits, blocks, as_json)
+            pause_point("detected")
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 

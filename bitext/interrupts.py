@@ -60,6 +60,29 @@ def cancellable() -> Iterator[None]:
         _CANCELLABLE.clear()
 
 
+#: Tests set it to a point's name (`read`, `written`, `detected`) so that a
+#: run waits there for a signal: then the signal surely lands mid-run.
+PAUSE_ENV = "BITEXT_TEST_PAUSE_AT"
+
+#: The longest a run waits at a pause point (a test that never signals still ends).
+PAUSE_LIMIT_S = 120.0
+
+
+def pause_point(name: str, stop: threading.Event | None = None) -> None:
+    """Wait at `name` for a stop request when `BITEXT_TEST_PAUSE_AT` names it.
+
+    A test hook, and a no-op otherwise: the signal tests must interrupt a
+    run that is surely still running, whatever the machine's speed. The
+    pause says so on stderr, then waits until `stop` is set (the first
+    signal) or, with no event (the main thread, where a signal raises),
+    until the signal ends the wait. Once `stop` is set, later points pass.
+    """
+    if os.environ.get(PAUSE_ENV) != name or (stop is not None and stop.is_set()):
+        return
+    print(f"bitext: paused at {name} (test hook {PAUSE_ENV})", file=sys.stderr, flush=True)
+    (stop if stop is not None else threading.Event()).wait(PAUSE_LIMIT_S)
+
+
 def exit_code(signum: int) -> int:
     """The shell convention: 130 for SIGINT, 143 for SIGTERM."""
     return 128 + int(signum)

@@ -210,9 +210,10 @@ def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory, run: _Run
     on every file; the key is the file's bytes, the forced language and the
     analysing code, so an edited file or a changed detector is analysed anew.
     """
-    from bitext.interrupts import cancellable
+    from bitext.interrupts import cancellable, pause_point
     from bitext.limits import read_file
 
+    pause_point("read", run.stop)
     limits = run.options.limits
     if memory is None:
         return prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
@@ -735,6 +736,8 @@ class _ChunkWork:
 
     def written(self, i: int, outcome: Rendered | str) -> None:
         """Write document `i`'s rendered files; a failure is its own."""
+        from bitext.interrupts import pause_point
+
         result, _, stem = self.chunk[i]
         run, options = self.run, self.run.options
         if isinstance(outcome, str):  # rendering failed: the reason
@@ -753,6 +756,7 @@ class _ChunkWork:
             run.combined[stem] = outcome.bilingual
         result.status = "done"
         run.exported = True
+        pause_point("written", run.stop)
 
 
 def _reviewed_translations(chunk, sources: dict[int, str], run: _Run) -> dict[str, dict[str, str]]:

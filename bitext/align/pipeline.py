@@ -27,6 +27,7 @@ from pathlib import Path
 
 from bitext import runs
 from bitext.documents import BilingualDocument, BilingualRow, Document
+from bitext.interrupts import pause_point
 from bitext.pipeline import prepare_document
 from bitext.rendering import NORWEGIAN, UNDECIDED, goes_through_model, model_language
 
@@ -550,3 +551,4 @@ class _AlignRun:
             result.files.append(str(path))
             self.written_any = True
         result.status = "done"
+        pause_point("written", self.stop)
