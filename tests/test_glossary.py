@@ -366,10 +366,12 @@ def test_check_glossary_reports_duplicates_conflicts_unmatched(tmp_path):
 
 def test_with_the_copy_test_model(default, tmp_path):
     """The project's test model (it copies its input) through CTranslate2."""
-    copymodel = pytest.importorskip("bitext.copymodel")
-    ctranslate2 = pytest.importorskip("ctranslate2")
-    spm = pytest.importorskip("sentencepiece")
     import zipfile
+
+    import ctranslate2
+    import sentencepiece as spm
+
+    from bitext import copymodel
 
     archive = tmp_path / "copy.argosmodel"
     copymodel.build_copy_package(archive, size="test")

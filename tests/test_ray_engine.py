@@ -27,6 +27,7 @@ from bitext.exporters import COMBINED_STEM
 from bitext.outputs import TEMP_PREFIX
 from bitext.pipeline import TranslateOptions, translate_paths
 
+from .capabilities import missing_distribution
 from .conftest import ROOT, SEEDS_DIR
 
 NTREX = ROOT / "tests" / "data" / "ntrex-dev"
@@ -54,12 +55,20 @@ def corpus(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def ray_cluster():
     """Two 1-CPU nodes on 127.0.0.1, joined by this process; shut down at the end."""
-    from bitext.cluster.runtime import loopback_environment
+    if why := missing_distribution("ray", "optional extra 'ray'"):
+        pytest.skip(why)
+    with pytest.MonkeyPatch.context() as patch:  # Ray's variables undone at the end
+        yield from _started_cluster(patch)
 
-    loopback_environment()  # before Ray is imported: it reads them then
-    ray = pytest.importorskip("ray", reason="the optional extra 'ray' is not installed")
+
+def _started_cluster(patch: pytest.MonkeyPatch):
+    from bitext.cluster.runtime import DRIVER_ENVIRONMENT, LOOPBACK_ENVIRONMENT
+
+    for name, value in {**DRIVER_ENVIRONMENT, **LOOPBACK_ENVIRONMENT}.items():
+        patch.setenv(name, os.environ.get(name, value))  # before Ray is imported: read then
     import logging
 
+    import ray  # installed: a broken import fails here, it does not skip
     from ray.cluster_utils import Cluster
 
     head = {"num_cpus": 1, "include_dashboard": False, "node_ip_address": "127.0.0.1"}
@@ -105,9 +114,10 @@ def _comparable(summary, out: Path) -> dict:
 def reference(tmp_path_factory, corpus, installed_models):
     """The local engine's files and summary for the corpus, with `--combine`:
     (each document's files, the summary, the combined files)."""
-    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
     out = tmp_path_factory.mktemp("local")
-    summary = translate_paths([corpus], _options(out, installed_models, combine=True))
+    with pytest.MonkeyPatch.context() as patch:  # the old value back afterwards
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        summary = translate_paths([corpus], _options(out, installed_models, combine=True))
     assert summary.count("done") == 42
     files = _files(out)
     combined = {name: data for name, data in files.items() if name.startswith(COMBINED_STEM)}

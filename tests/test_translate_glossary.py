@@ -6,7 +6,6 @@ import pytest
 from typer.testing import CliRunner
 
 from bitext.cli import app
-from bitext.exporters import formats
 from bitext.glossary import DEFAULT_NAME, FLAG
 from bitext.pipeline import TranslateOptions, translate_paths
 
@@ -19,7 +18,7 @@ RESPELLED = {"Sjojgu": "Shoigu", "Lukasjenko": "Lukashenko", "Zelenskyj": "Zelen
 @pytest.fixture(scope="module")
 def glossary_run(tmp_path_factory, installed_models):
     out = tmp_path_factory.mktemp("exports")
-    wanted = ["docx", "tsv"] + (["tmx"] if "tmx" in formats() else [])
+    wanted = ["docx", "tsv", "tmx"]
     summary = translate_paths(
         [SEEDS_DIR],
         TranslateOptions(
@@ -60,9 +59,8 @@ def test_docx_target_column_and_metadata(glossary_run):
         assert DEFAULT_NAME in text
 
 
-def test_tmx_when_the_exporter_exists(glossary_run):
-    if "tmx" not in formats():
-        pytest.skip("no TMX exporter registered yet")
+def test_tmx_targets_have_english_spellings(glossary_run):
+    assert sorted(glossary_run.glob("*.tmx"))
     text = "".join(p.read_text(encoding="utf-8") for p in sorted(glossary_run.glob("*.tmx")))
     for en in RESPELLED.values():
         assert en in text
@@ -84,36 +82,56 @@ def test_no_default_glossary_keeps_norwegian_spellings(tmp_path, installed_model
     assert all(r["target"] == r["source"] for r in rows)
 
 
-def test_user_term_missing_from_output_is_flagged(tmp_path, installed_models):
-    """A term whose target cannot be found in the output gets the `glossary` flag."""
+def _translate_with_terms(tmp_path, models, *extra: str) -> list[dict]:
+    """`bitext translate` of the seeds with a one-term glossary; the TSV rows."""
     terms = tmp_path / "terms.tsv"
-    # A name entry whose source the copy model keeps but whose target is absent:
-    # respelling applies, so use a term target that restore cannot produce.
     terms.write_text("source\ttarget\ttype\nRussland\tRussia\tterm\n", encoding="utf-8")
-    runner = CliRunner()
-    result = runner.invoke(
-        app,
-        [
-            "translate",
-            str(SEEDS_DIR),
-            "-o",
-            str(tmp_path / "out"),
-            "--models-dir",
-            str(installed_models),
-            "--threads",
-            "1",
-            "--format",
-            "tsv",
-            "--glossary",
-            str(terms),
-            "--no-cache",
-        ],
-    )
+    out = tmp_path / "out"
+    command = ["translate", str(SEEDS_DIR), "-o", str(out), "--models-dir", str(models)]
+    command += ["--threads", "1", "--format", "tsv", "--glossary", str(terms), *extra]
+    result = CliRunner().invoke(app, command)
     assert result.exit_code == 0, result.output
-    rows = [r for p in sorted((tmp_path / "out").glob("*.tsv")) for r in read_tsv(p)]
+    return [r for p in sorted(out.glob("*.tsv")) for r in read_tsv(p)]
+
+
+def test_user_term_found_in_output_is_not_flagged(tmp_path, installed_models):
+    """The term's placeholder comes back as its target: no `glossary` flag."""
+    rows = _translate_with_terms(tmp_path, installed_models, "--no-cache")
     hits = [r for r in rows if "Russland" in r["source"]]
     assert hits and all("Russia" in r["target"] for r in hits)
     assert all(FLAG not in r["flags"] for r in hits)
+
+
+def test_user_term_missing_from_output_is_flagged(tmp_path, installed_models, monkeypatch):
+    """A model output that dropped the term's placeholder gets the `glossary` flag.
+
+    The copy model keeps every placeholder, so the dropping is done where a
+    real model's output is kept: the memory of a first run has its outputs
+    for the protected sentences edited to lose the placeholder, as if the
+    model had dropped it; the second run takes them from there.
+    """
+    from bitext.glossary import has_placeholder
+    from bitext.memory import TranslationMemory
+
+    monkeypatch.setenv("BITEXT_CACHE_DIR", str(tmp_path / "cache"))
+    _translate_with_terms(tmp_path, installed_models)
+    with TranslationMemory() as memory:
+        machine = [e for e in memory.entries() if e["origin"] != "reviewed"]
+        dropped = {}
+        for entry in machine:
+            if has_placeholder(entry["source"]):
+                words = [w for w in entry["target"].split(" ") if not has_placeholder(w)]
+                dropped.setdefault(entry["model"], {})[entry["source"]] = " ".join(words)
+        assert dropped, "no protected sentence reached the memory"
+        for model, pairs in dropped.items():
+            memory.put_many(model, pairs)
+    rows = _translate_with_terms(tmp_path, installed_models, "--overwrite")
+    hits = [r for r in rows if "Russland" in r["source"]]
+    assert hits
+    for row in hits:
+        assert "Russia" not in row["target"] and "Russland" not in row["target"], row
+        assert FLAG in row["flags"].split(","), row
+    assert all(FLAG not in r["flags"] for r in rows if "Russland" not in r["source"])
 
 
 def test_bad_glossary_is_a_request_error(tmp_path, installed_models):
