@@ -152,9 +152,21 @@ def test_unrelated_texts_are_weak() -> None:
     assert all(x.weak or not (x.source and x.target) for x in links)
 
 
-def test_mismatched_translation_pairs_score_lower_than_true_pairs() -> None:
-    links = align_sentences([NB], [EN])
-    assert min(x.score for x in links) > 0.7
+@pytest.mark.parametrize("wrong", [1, 4, 6, 9])
+def test_mismatched_translation_pairs_score_lower_than_true_pairs(wrong: int) -> None:
+    """One English sentence replaced by an unrelated one: its link scores
+    below every true pair and every other link of its document, and is weak."""
+    true_links = align_sentences([NB], [EN])
+    assert min(x.score for x in true_links) > 0.7
+    target = list(EN)
+    target[wrong] = "The stock market fell sharply on Friday after new interest rate rises."
+    links = align_sentences([NB], [target])
+    mismatched = [x for x in links if wrong in x.target]
+    assert [(x.source, x.target) for x in mismatched] == [([wrong], [wrong])]
+    assert mismatched[0].score < min(x.score for x in true_links)
+    assert mismatched[0].weak
+    others = [x.score for x in links if x is not mismatched[0]]
+    assert mismatched[0].score < min(others)  # the lowest of its document too
 
 
 def test_empty_sides() -> None:

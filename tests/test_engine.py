@@ -42,11 +42,14 @@ def test_thread_layout_rule():
     assert thread_layout(cores=2, threads=12) == (3, 4)
 
 
-def test_auto_device_is_cuda_only_when_ctranslate2_sees_a_gpu():
+def test_auto_device_is_cuda_only_when_ctranslate2_can_use_a_gpu():
+    """Both conditions: a CUDA device CTranslate2 sees, and cuBLAS 12 loaded."""
     import ctranslate2
 
-    expected = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-    assert resolve_device("auto") == expected
+    from bitext.engine import load_cublas
+
+    usable = ctranslate2.get_cuda_device_count() > 0 and load_cublas() is not None
+    assert resolve_device("auto") == ("cuda" if usable else "cpu")
     assert resolve_device("cpu") == "cpu"
     with pytest.raises(ValueError, match="device"):
         resolve_device("tpu")
