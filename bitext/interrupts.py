@@ -62,6 +62,7 @@ def cancellable() -> Iterator[None]:
 
 #: Tests set it to a point's name (`read`, `written`, `detected`) so that a
 #: run waits there for a signal: then the signal surely lands mid-run.
+#: `NAME:hold` keeps waiting after the first signal (for a second one).
 PAUSE_ENV = "BITEXT_TEST_PAUSE_AT"
 
 #: The longest a run waits at a pause point (a test that never signals still ends).
@@ -74,13 +75,16 @@ def pause_point(name: str, stop: threading.Event | None = None) -> None:
     A test hook, and a no-op otherwise: the signal tests must interrupt a
     run that is surely still running, whatever the machine's speed. The
     pause says so on stderr, then waits until `stop` is set (the first
-    signal) or, with no event (the main thread, where a signal raises),
-    until the signal ends the wait. Once `stop` is set, later points pass.
+    signal) or, with no event (the main thread, where a signal raises) or
+    with `:hold`, until a signal ends the process. Once `stop` is set,
+    later points pass.
     """
-    if os.environ.get(PAUSE_ENV) != name or (stop is not None and stop.is_set()):
+    point, _, mode = os.environ.get(PAUSE_ENV, "").partition(":")
+    if point != name or (stop is not None and stop.is_set()):
         return
     print(f"bitext: paused at {name} (test hook {PAUSE_ENV})", file=sys.stderr, flush=True)
-    (stop if stop is not None else threading.Event()).wait(PAUSE_LIMIT_S)
+    hold = mode == "hold" or stop is None  # then only a (second) signal ends the wait
+    (threading.Event() if hold else stop).wait(PAUSE_LIMIT_S)
 
 
 def exit_code(signum: int) -> int:

@@ -3,12 +3,14 @@
 One uninterrupted run gives the reference files. Then the same command is
 started again and again on another output folder, each time stopped at a
 different moment (while reading, as the first documents are written, by
-SIGTERM, by two quick Ctrl+C), until a last run finishes the job. The
-folder is polled all along: every file that appears under its final name must
-already be byte-identical to the reference (no partial file, ever), and no
-`.bitext-tmp-*` temporary may outlive a run. If a run ends before its signal
-arrives (a fast machine), the case still has to hold: the outputs are simply
-complete sooner.
+SIGTERM, by two Ctrl+C), until a last run finishes the job. The folder is
+polled all along: every file that appears under its final name must already
+be byte-identical to the reference (no partial file, ever), and no
+`.bitext-tmp-*` temporary may outlive a run.
+
+Each stopped run waits at a pause point (`BITEXT_TEST_PAUSE_AT`, a test hook
+of `bitext.interrupts`) until its signal comes, so the signal surely lands
+mid-run on any machine: every case must end with 130 or 143, never 0.
 """
 
 from __future__ import annotations
@@ -18,15 +20,19 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+from bitext.interrupts import PAUSE_ENV
 from bitext.outputs import TEMP_PREFIX
 
 from .conftest import ROOT, SEEDS_DIR
 
 NTREX = ROOT / "tests" / "data" / "ntrex-dev" / "nob.txt"
 ARTICLES = 60
+#: The longest one run may take here (2 busy cores); past it the run is killed and fails.
+RUN_DEADLINE_S = 240
 
 
 def _corpus(folder: Path) -> Path:
@@ -44,16 +50,34 @@ def _corpus(folder: Path) -> Path:
 class _Run:
     """One `bitext translate` process, with the output folder watched while it runs."""
 
-    def __init__(self, corpus: Path, out: Path, models: Path, cache: Path) -> None:
+    def __init__(
+        self, corpus: Path, out: Path, models: Path, cache: Path, pause: str | None = None
+    ) -> None:
         self.out = out
         env = dict(os.environ, BITEXT_CACHE_DIR=str(cache), SOURCE_DATE_EPOCH="1700000000")
+        env.pop(PAUSE_ENV, None)
+        if pause:
+            env[PAUSE_ENV] = pause
         command = [sys.executable, "-m", "bitext", "translate", str(corpus), "-o", str(out)]
         command += ["--models-dir", str(models), "--threads", "1", "--from", "nb", "--json"]
         self.existing = self.names()
-        self.start = time.monotonic()
+        self.deadline = time.monotonic() + RUN_DEADLINE_S
         self.proc = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
+        self.stderr: list[str] = []  # read all along, so a full pipe never blocks the run
+        self.reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self.reader.start()
+
+    def _read_stderr(self) -> None:
+        for line in self.proc.stderr:
+            self.stderr.append(line.decode("utf-8", "replace"))
+
+    def said(self, text: str) -> bool:
+        return any(text in line for line in list(self.stderr))
+
+    def paused(self) -> bool:
+        return self.said("bitext: paused at")
 
     def names(self) -> set[str]:
         return set(os.listdir(self.out)) if self.out.exists() else set()
@@ -61,11 +85,19 @@ class _Run:
     def new_outputs(self) -> set[str]:
         return {n for n in self.names() - self.existing if not n.startswith(TEMP_PREFIX)}
 
-    def finish(self, reference: dict[str, bytes] | None, signals=(), when=None) -> tuple:
-        """Wait for the end, sending `signals` once `when(self)` is true; check every poll."""
+    def finish(self, reference: dict[str, bytes] | None, signals=()) -> tuple:
+        """Wait for the end, sending `signals` once the run is paused; check every poll.
+
+        A second signal goes once the first one's "stopping:" line is out, so
+        it is a second signal to the run, not one the first swallowed.
+        """
         pending = list(signals)
         seen: set[str] = set()
         while self.proc.poll() is None:
+            if time.monotonic() > self.deadline:
+                self.proc.kill()
+                self.proc.wait(timeout=30)
+                raise AssertionError(f"no end within {RUN_DEADLINE_S} s: {''.join(self.stderr)}")
             if reference is not None:
                 for name in self.new_outputs() - seen:
                     try:
@@ -74,25 +106,18 @@ class _Run:
                         raise AssertionError(f"{name} vanished") from None
                     assert data == reference[name], f"{name} appeared incomplete or different"
                     seen.add(name)
-            if pending and when is not None and when(self):
-                for number in pending:
-                    self.proc.send_signal(number)
-                    time.sleep(0.1)
-                pending = []
-            time.sleep(0.02)
-        stdout, stderr = self.proc.communicate()
+            if pending and self.paused():
+                if len(pending) == len(signals) or self.said("stopping:"):
+                    self.proc.send_signal(pending.pop(0))
+            time.sleep(0.02)  # polling the folder, bounded by the deadline above
+        assert not pending, f"the run ended before its signals: {''.join(self.stderr)}"
+        stdout = self.proc.stdout.read()
+        self.reader.join(timeout=30)
+        assert not self.reader.is_alive()
         leftovers = [n for n in self.names() if n.startswith(TEMP_PREFIX)]
         assert not leftovers, f"temporaries left behind: {leftovers}"
         summary = json.loads(stdout) if stdout.strip() else None
-        return self.proc.returncode, summary, stderr.decode("utf-8", "replace")
-
-
-def after(seconds: float):
-    return lambda run: time.monotonic() - run.start >= seconds
-
-
-def when_writing(run: _Run) -> bool:
-    return bool(run.new_outputs())
+        return self.proc.returncode, summary, "".join(self.stderr)
 
 
 def test_interrupted_runs_resume_to_byte_identical_outputs(tmp_path, installed_models):
@@ -111,16 +136,16 @@ def test_interrupted_runs_resume_to_byte_identical_outputs(tmp_path, installed_m
     out = tmp_path / "resumed"
     cache = tmp_path / "cache-resumed"
     cases = [
-        ("SIGINT while reading", [signal.SIGINT], after(1.0), 130),
-        ("SIGINT as documents are written", [signal.SIGINT], when_writing, 130),
-        ("SIGTERM as documents are written", [signal.SIGTERM], when_writing, 143),
-        ("Ctrl+C twice", [signal.SIGINT, signal.SIGINT], when_writing, 130),
+        ("SIGINT while reading", [signal.SIGINT], "read", 130),
+        ("SIGINT as documents are written", [signal.SIGINT], "written", 130),
+        ("SIGTERM as documents are written", [signal.SIGTERM], "written", 143),
+        ("Ctrl+C twice", [signal.SIGINT, signal.SIGINT], "written:hold", 130),
     ]
     translated = 0
-    for label, signals, when, code in cases:
-        run = _Run(corpus, out, installed_models, cache)
+    for label, signals, pause, code in cases:
+        run = _Run(corpus, out, installed_models, cache, pause)
         before = run.existing
-        rc, summary, stderr = run.finish(reference, signals, when)
+        rc, summary, stderr = run.finish(reference, signals)
         done = {n for n in run.names() if not n.startswith(TEMP_PREFIX)}
         print(
             f"{label}: exit {rc}, {len(done) - len(before)} new files, "
@@ -130,12 +155,11 @@ def test_interrupted_runs_resume_to_byte_identical_outputs(tmp_path, installed_m
         assert done >= before, label
         for name in done:
             assert (out / name).read_bytes() == reference[name], f"{label}: {name}"
-        if rc == 0:  # finished before the signal: then everything is there
-            assert done == set(reference), label
-            continue
-        # (-N: the signal came before Python had set up any handler: still nothing written.)
-        assert rc in (code, -signals[0]), f"{label}: exit {rc}\n{stderr}"
-        if summary is not None:  # a hard stop prints no summary
+        assert rc == code, f"{label}: exit {rc}\n{stderr}"
+        assert done < set(reference), f"{label}: the stopped run left nothing to resume"
+        if len(signals) == 2:  # the second signal stops at once: no summary
+            assert summary is None, label
+        else:
             assert summary["interrupted"] is True, label
             assert summary["done"] + summary["skipped"] + summary["not_done"] == documents
             assert summary["skipped"] == len(_complete(before)), label
