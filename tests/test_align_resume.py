@@ -15,12 +15,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from itertools import groupby
 from pathlib import Path
 
 import pytest
 
+from bitext.interrupts import PAUSE_ENV
 from bitext.outputs import TEMP_PREFIX
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,13 +97,29 @@ def test_a_second_run_skips_finished_pairs_and_overwrite_redoes_them(
     assert {p.name: p.read_bytes() for p in out.iterdir()} == reference
 
 
+def _read_until(stream, marker: str) -> str:
+    """Lines of `stream` up to the one starting with `marker` (or its end: then fail).
+
+    A blocking read: the process either prints the line or ends, which closes
+    the pipe; pytest-timeout bounds the wait should it do neither.
+    """
+    lines = []
+    for line in stream:
+        lines.append(line)
+        if line.startswith(marker):
+            return "".join(lines)
+    raise AssertionError(f"no {marker!r} line: {''.join(lines)}")
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_stopped_run_keeps_whole_files_and_the_next_run_finishes(
     folders, reference, tmp_path, signum
 ) -> None:
     src, tgt, pairs = folders
     out = tmp_path / "out"
-    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    # The run waits after its first finished pair until the signal comes
+    # (a test hook), so the signal surely lands mid-run.
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000", **{PAUSE_ENV: "written"})
     proc = subprocess.Popen(
         _command(src, tgt, out),
         cwd=ROOT,
@@ -112,22 +128,14 @@ def test_a_stopped_run_keeps_whole_files_and_the_next_run_finishes(
         stderr=subprocess.PIPE,
         text=True,
     )
-    sent = False
-    while proc.poll() is None:
-        names = set(os.listdir(out)) if out.exists() else set()
-        finished = {n for n in names if not n.startswith(TEMP_PREFIX)}
-        if finished and not sent:
-            proc.send_signal(signum)
-            sent = True
-        time.sleep(0.02)
-    stdout, stderr = proc.communicate()
+    paused = _read_until(proc.stderr, "bitext: paused at written")
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=120)
+    stderr = paused + stderr
     assert not [n for n in os.listdir(out) if n.startswith(TEMP_PREFIX)]
     written = {p.name: p.read_bytes() for p in out.iterdir()}
     for name, data in written.items():
         assert data == reference[name], f"{name} differs from the uninterrupted run"
-    if proc.returncode == 0:  # finished before the signal landed: all there
-        assert written == reference
-        return
     assert proc.returncode == 128 + signum, stderr
     summary = json.loads(stdout)
     assert 0 < summary["not_done"] < pairs

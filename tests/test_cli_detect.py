@@ -56,26 +56,33 @@ def test_missing_path_exits_2_and_bad_file_exits_1(tmp_path):
 
 def test_ctrl_c_in_the_installed_script_exits_130_not_aborted(tmp_path):
     """The `bitext` console script, stopped while it streams: exit 130, no
-    "Aborted!" (what Click prints for Ctrl+C, with exit code 1)."""
+    "Aborted!" (what Click prints for Ctrl+C, with exit code 1). The listing
+    waits after its first article until the signal comes (a test hook), so
+    the signal surely lands mid-run."""
     import os
     import signal
     from pathlib import Path
 
+    from bitext.interrupts import PAUSE_ENV
+
     script = Path(sys.executable).with_name("bitext")
     folder = tmp_path / "many"
     folder.mkdir()
-    for i in range(3000):
+    for i in range(5):
         (folder / f"{i:04d}.txt").write_text(f"Dette er artikkel nummer {i}.\n", encoding="utf-8")
     proc = subprocess.Popen(
         [str(script), "detect", str(folder)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        env=dict(os.environ, PYTHONUNBUFFERED="1", **{PAUSE_ENV: "detected"}),
     )
     first = proc.stdout.readline()  # detection is under way
     assert first.startswith(str(folder)), first
+    paused = proc.stderr.readline()  # nothing else goes to stderr before it
+    assert paused.startswith("bitext: paused at detected"), paused
     proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode in (130, 0), stderr  # 0: it finished before the signal
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
     assert "Aborted" not in stderr
+    assert stdout == ""  # the other four were never listed
