@@ -23,10 +23,11 @@ import pytest
 from bitext.interrupts import PAUSE_ENV
 from bitext.outputs import TEMP_PREFIX
 
+from .waiting import read_line
+
 ROOT = Path(__file__).resolve().parents[1]
 NTREX = ROOT / "tests" / "data" / "ntrex-dev"
 COPIES = 2  # each of the 40 articles twice, under other names: 80 pairs
-
 
 
 def _articles(language: str) -> list[list[str]]:
@@ -97,18 +98,16 @@ def test_a_second_run_skips_finished_pairs_and_overwrite_redoes_them(
     assert {p.name: p.read_bytes() for p in out.iterdir()} == reference
 
 
-def _read_until(stream, marker: str) -> str:
-    """Lines of `stream` up to the one starting with `marker` (or its end: then fail).
-
-    A blocking read: the process either prints the line or ends, which closes
-    the pipe; pytest-timeout bounds the wait should it do neither.
-    """
-    lines = []
-    for line in stream:
-        lines.append(line)
-        if line.startswith(marker):
-            return "".join(lines)
-    raise AssertionError(f"no {marker!r} line: {''.join(lines)}")
+def _read_until(proc: subprocess.Popen, marker: str, lines: int = 50) -> str:
+    """stderr of `proc` up to the line starting with `marker`; each line within 120 s."""
+    seen = []
+    for _ in range(lines):
+        seen.append(read_line(proc, proc.stderr, timeout=120))
+        if seen[-1].startswith(marker):
+            return "".join(seen)
+        if not seen[-1]:  # the end of the pipe: the process is gone
+            break
+    raise AssertionError(f"no {marker!r} line: {''.join(seen)}")
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -128,7 +127,7 @@ def test_a_stopped_run_keeps_whole_files_and_the_next_run_finishes(
         stderr=subprocess.PIPE,
         text=True,
     )
-    paused = _read_until(proc.stderr, "bitext: paused at written")
+    paused = _read_until(proc, "bitext: paused at written")
     proc.send_signal(signum)
     stdout, stderr = proc.communicate(timeout=120)
     stderr = paused + stderr

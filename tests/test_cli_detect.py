@@ -65,6 +65,8 @@ def test_ctrl_c_in_the_installed_script_exits_130_not_aborted(tmp_path):
 
     from bitext.interrupts import PAUSE_ENV
 
+    from .waiting import read_line
+
     script = Path(sys.executable).with_name("bitext")
     folder = tmp_path / "many"
     folder.mkdir()
@@ -77,9 +79,9 @@ def test_ctrl_c_in_the_installed_script_exits_130_not_aborted(tmp_path):
         text=True,
         env=dict(os.environ, PYTHONUNBUFFERED="1", **{PAUSE_ENV: "detected"}),
     )
-    first = proc.stdout.readline()  # detection is under way
+    first = read_line(proc, proc.stdout, timeout=60)  # detection is under way
     assert first.startswith(str(folder)), first
-    paused = proc.stderr.readline()  # nothing else goes to stderr before it
+    paused = read_line(proc, proc.stderr, timeout=60)  # nothing else goes to stderr before it
     assert paused.startswith("bitext: paused at detected"), paused
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -231,13 +230,7 @@ def test_detection_report() -> None:
     assert "blocks" not in detection_report(doc, with_blocks=False)
 
 
-def test_seeds_are_detected_well_under_a_second() -> None:
-    docs = [read_seed(path) for path in SEEDS]
-    detect_text("Oppvarming.")  # start-up: profiles loaded once
-    start = time.perf_counter()
-    for doc in docs:
-        detect_document(doc)
-    assert time.perf_counter() - start < 1.0
+# The seeds' detection time is a figure, not a test: `bench/detect_eval.py` prints it.
 
 
 NTREX = Path(__file__).resolve().parent / "data" / "ntrex-dev"

@@ -32,6 +32,8 @@ from bitext.models import (
     verify_installed,
 )
 
+from .waiting import read_line
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -234,7 +236,7 @@ def test_second_install_waits_for_the_lock(copy_model_archive, tmp_path):
             stdout=subprocess.PIPE,
             text=True,
         )
-        line = proc.stderr.readline()
+        line = read_line(proc, proc.stderr, timeout=120)
         assert "waiting for another bitext install" in line
         assert list_installed(store) == []
     out, err = proc.communicate(timeout=60)

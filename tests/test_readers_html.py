@@ -7,8 +7,6 @@ path every command takes.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from bitext.documents import BlockKind
@@ -144,29 +142,31 @@ def test_html_that_is_really_a_pdf_is_read_as_pdf(tmp_path, seed):
     assert "named .html but is PDF; read as PDF" in document.warnings[0]
 
 
-def test_fifty_megabyte_page_of_inline_state_is_read_in_seconds(tmp_path):
-    """A saved page of 50 MB, nearly all of it a script's data: the article still comes out."""
+def test_fifty_megabyte_page_of_inline_state_is_read(tmp_path):
+    """A saved page of 50 MB, nearly all of it a script's data: the article still comes out.
+
+    (Its time is printed by `bench/hostile_inputs.py`; pytest-timeout bounds it here.)
+    """
     seed = seed_document(SEEDS[0])
     page = news_page(seed)
     state = b'<script>window.__STATE__ = "' + b"a" * 50_000_000 + b'";</script>'
     at = page.index(b"<footer")
     path = tmp_path / "stor.html"
     path.write_bytes(page[:at] + state + page[at:])
-    started = time.perf_counter()
     document = read_document(path)
-    assert time.perf_counter() - started < 30
     assert sentences(document) == sentences(seed)
 
 
-def test_fifty_megabyte_page_of_markup_is_refused_quickly(tmp_path):
-    """1.5 million list items would take trafilatura minutes: refused, with the reason."""
+def test_fifty_megabyte_page_of_markup_is_refused(tmp_path):
+    """1.5 million list items would take trafilatura minutes: refused, with the reason.
+
+    (Its time is printed by `bench/hostile_inputs.py`; pytest-timeout bounds it here.)
+    """
     seed = seed_document(SEEDS[0])
     page = news_page(seed)
     item = b'<li><a href="/a">Nyhet</a></li>'
     at = page.index(b"<footer")
     path = tmp_path / "liste.html"
     path.write_bytes(page[:at] + b"<ul>" + item * (50_000_000 // len(item)) + b"</ul>" + page[at:])
-    started = time.perf_counter()
     with pytest.raises(ReadError, match=f"over the {MAX_PAGE_ELEMENTS:,} an article page has"):
         read_document(path)
-    assert time.perf_counter() - started < 30
