@@ -64,15 +64,10 @@ def make_document(paragraphs: list[str], doc_id: str = "test") -> Document:
 
 
 def read_seed(path: Path) -> Document:
-    """A seed article as a Document (through bitext.readers when it is there)."""
-    try:
-        from bitext.readers import read_document
+    """A seed article as a Document, through bitext's reader (a broken reader fails)."""
+    from bitext.readers import read_document
 
-        return read_document(path)
-    except Exception:  # the readers missing or still in progress
-        text = path.read_text(encoding="utf-8")
-        paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
-        return make_document(paragraphs, path.stem)
+    return read_document(path)
 
 
 # --- the seed articles ----------------------------------------------------
