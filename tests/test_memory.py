@@ -237,3 +237,32 @@ def test_clear_older_than_keeps_recent_entries(tmp_path, monkeypatch):
         assert memory.get_document("old-doc") is None
         assert memory.get_document("new-doc") == "{}"
     assert CliRunner().invoke(app, ["cache", "clear", "--older-than", "-1"]).exit_code == 2
+
+
+def test_a_memory_written_by_a_newer_bitext_is_refused_and_left_alone(
+    tmp_path, installed_models, monkeypatch
+):
+    """A schema this bitext does not know is refused (exit 2, with the reason), not
+    migrated down or written to: the newer bitext's file stays byte for byte."""
+    from bitext.memory import SCHEMA_VERSION
+
+    path = tmp_path / "cache" / FILE_NAME
+    with TranslationMemory(path) as memory:
+        memory.put_many("model-a", {"setning": "sentence"})
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(sqlite3.DatabaseError, match="written by a newer bitext"):
+        TranslationMemory(path)
+    monkeypatch.setenv("BITEXT_CACHE_DIR", str(path.parent))
+    result = CliRunner().invoke(
+        app,
+        ["translate", str(SEEDS_DIR), "-o", str(tmp_path / "out"), "--format", "tsv"]
+        + ["--models-dir", str(installed_models)],
+    )
+    assert result.exit_code == 2, result.output
+    assert "written by a newer bitext" in result.output
+    assert "--no-cache" in result.output
+    assert not (tmp_path / "out").exists()
+    assert path.read_bytes() == before
