@@ -151,7 +151,10 @@ def descendants(root):
             todo.append(child)
     return found
 
-connection = Connection(None)
+try:
+    connection = Connection(None)
+except Exception:  # Ray gives a node 30 s to start: a second try on a busy machine
+    connection = Connection(None)
 started = descendants(os.getpid())
 owned, initialized = connection.owned, connection.ray.is_initialized()
 connection.close()
