@@ -18,6 +18,7 @@ import importlib.metadata
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,4 +88,32 @@ def soffice(arguments: list[str], workdir: Path) -> subprocess.CompletedProcess:
         capture_output=True,
         timeout=180,
         env={**os.environ, "HOME": str(workdir)},
+    )
+
+
+#: Under root, children run without the capabilities that override file modes.
+_DROP_OVERRIDES = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
+
+
+def run_python_unprivileged(code: str, *args: str, workdir: Path) -> subprocess.CompletedProcess:
+    """Run `code` in a child Python where file modes apply, even under root.
+
+    Root reads and writes whatever the mode, so a test of a permission error
+    would have to skip there (and CI runs as root). As root, the child runs
+    through util-linux's `setpriv` without CAP_DAC_OVERRIDE and
+    CAP_DAC_READ_SEARCH: still root (it owns the test's folders), but held
+    to the modes like any user.
+    """
+    prefix = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv (util-linux) to obey file modes")
+        prefix = _DROP_OVERRIDES
+    return subprocess.run(
+        [*prefix, sys.executable, "-c", code, *args],
+        cwd=workdir,
+        env={**os.environ, "BITEXT_CACHE_DIR": str(workdir / "cache")},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
