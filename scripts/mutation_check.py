@@ -278,7 +278,7 @@ def _check(scratch: Path, chosen: list[Mutation], timeout: float) -> int:
     check_import_path(scratch)
     every_test = tuple(dict.fromkeys(t for m in chosen for t in m.tests))
     passed, seconds, tail = run_tests(scratch, every_test, timeout)
-    print(f"unbroken copy: {'pass' if passed else 'FAIL'} ({seconds:.0f} s) {tail}")
+    print(f"unbroken copy: {'pass' if passed else 'FAIL'} ({seconds:.0f} s) {tail}", flush=True)
     if not passed:
         print("the tests must pass on the unbroken code first", file=sys.stderr)
         return 2
@@ -290,7 +290,7 @@ def _check(scratch: Path, chosen: list[Mutation], timeout: float) -> int:
         finally:
             (scratch / mutation.path).write_text(original, encoding="utf-8")
         verdict = "SURVIVED" if passed else "caught"
-        print(f"{verdict:8}  {mutation.name}  ({mutation.path}; {seconds:.0f} s) {tail}")
+        print(f"{verdict:8}  {mutation.name}  ({mutation.path}; {seconds:.0f} s) {tail}", flush=True)
         if passed:
             survived.append(mutation.name)
     print(f"{len(chosen) - len(survived)} of {len(chosen)} mutations caught")
