@@ -290,7 +290,9 @@ def _check(scratch: Path, chosen: list[Mutation], timeout: float) -> int:
         finally:
             (scratch / mutation.path).write_text(original, encoding="utf-8")
         verdict = "SURVIVED" if passed else "caught"
-        print(f"{verdict:8}  {mutation.name}  ({mutation.path}; {seconds:.0f} s) {tail}", flush=True)
+        print(
+            f"{verdict:8}  {mutation.name}  ({mutation.path}; {seconds:.0f} s) {tail}", flush=True
+        )
         if passed:
             survived.append(mutation.name)
     print(f"{len(chosen) - len(survived)} of {len(chosen)} mutations caught")
