@@ -308,6 +308,31 @@ def test_xlsx_with_reordered_columns_and_a_tsv(tmp_path, memory_dir, installed_m
     [conflict] = report["conflicts"]
     assert conflict["earlier"] == "Reordered columns still import."
     assert conflict["later"] == "A later correction." and conflict["earlier_from"] == "the memory"
+    with TranslationMemory() as memory:  # and the memory now holds the later one
+        assert memory.get_reviewed("nb", "en", [source]) == {source: "A later correction."}
+
+
+def test_within_one_file_the_later_correction_of_a_sentence_wins(tmp_path, memory_dir):
+    """Two rows of one TSV correct the same sentence: the later row is imported,
+    the earlier one is listed as a conflict with where it came from."""
+    source = "Putin hyllet det militære samarbeidet."
+    tsv = tmp_path / "two-fixes.tsv"
+    tsv.write_text(
+        "source_lang\ttarget_lang\tsource\ttarget\tflags\tsentence\torigin\n"
+        f"nb\ten\t{source}\tPutin praised the cooperation.\t\t1\treviewed\n"
+        f"nb\ten\t{source}\tPutin praised the military cooperation.\t\t2\treviewed\n",
+        encoding="utf-8",
+    )
+    report = json.loads(bitext("memory", "import", tsv, "--json"))
+    assert report["imported"] == 1, report
+    [conflict] = report["conflicts"]
+    assert conflict["earlier"] == "Putin praised the cooperation."
+    assert conflict["later"] == "Putin praised the military cooperation."
+    assert conflict["earlier_from"] != "the memory"
+    with TranslationMemory() as memory:
+        assert memory.get_reviewed("nb", "en", [source]) == {
+            source: "Putin praised the military cooperation."
+        }
 
 
 def test_a_block_edit_the_aligner_cannot_link_is_reported_not_imported(
