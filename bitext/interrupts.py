@@ -66,7 +66,7 @@ def cancellable() -> Iterator[None]:
 PAUSE_ENV = "BITEXT_TEST_PAUSE_AT"
 
 #: The longest a run waits at a pause point (a test that never signals still ends).
-PAUSE_LIMIT_S = 120.0
+PAUSE_LIMIT_S = 60.0
 
 
 def pause_point(name: str, stop: threading.Event | None = None) -> None:
