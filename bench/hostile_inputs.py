@@ -62,14 +62,17 @@ def html_pages(folder: Path, repeat: int) -> None:
 
 
 def stuck_reading(folder: Path, repeat: int) -> None:
-    from tests.test_limits import _STUCK
+    from tests.test_limits import STUCK_READER
 
     times = []
     for i in range(repeat):
         fifo = folder / f"stalled-{i}"
         os.mkfifo(fifo)
         proc = subprocess.Popen(
-            [sys.executable, "-c", _STUCK, str(fifo)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", STUCK_READER, str(fifo)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         proc.stdout.readline()
         sent = time.perf_counter()
@@ -94,8 +97,8 @@ def hostile_files(folder: Path, repeat: int) -> None:
             src.mkdir()
             (src / "good.txt").write_text(test_limits.GOOD, encoding="utf-8")
             hostile = build(src / name)
-            args = test_limits._translate_args(src, folder / f"out-{name}-{i}", models)
-            process = test_limits._Process(args, folder)
+            args = test_limits.translate_args(src, folder / f"out-{name}-{i}", models)
+            process = test_limits.BitextProcess(args, folder)
             code, seconds, _ = process.wait(timeout=600)
             rows.append((code, seconds, process.peak))
             hostile.unlink()

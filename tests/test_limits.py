@@ -260,7 +260,7 @@ CASES = {
 }
 
 
-class _Process:
+class BitextProcess:
     """A `python -m bitext ...` process and its peak RSS, polled from /proc (VmHWM).
 
     Not `ru_maxrss` of the child: Linux keeps in it the high-water mark of
@@ -325,7 +325,7 @@ class _Process:
         return self.stdout.read_text(), self.stderr.read_text()
 
 
-def _translate_args(src: Path, out: Path, models: Path, *extra: str) -> list[str]:
+def translate_args(src: Path, out: Path, models: Path, *extra: str) -> list[str]:
     return [
         "translate",
         str(src),
@@ -352,7 +352,7 @@ def test_a_hostile_file_fails_alone_quickly_and_in_little_memory(tmp_path, insta
     (src / "good.txt").write_text(GOOD, encoding="utf-8")
     hostile = build(src / name)
     out = tmp_path / "out"
-    process = _Process(_translate_args(src, out, installed_models), tmp_path)
+    process = BitextProcess(translate_args(src, out, installed_models), tmp_path)
     code, seconds, _ = process.wait(timeout=MAX_SECONDS)
     stdout, stderr = process.output
     print(f"{name}: exit {code}, {seconds:.1f} s, peak RSS {process.peak / MB:.0f} MB")
@@ -400,8 +400,8 @@ def test_a_signal_while_reading_ends_the_run_within_seconds(
     _huge_txt(src / "huge.txt")
     _legal_article(src / "legal.txt", 10 * MB)
     out = tmp_path / "out"
-    args = _translate_args(src, out, installed_models, "--max-article-chars", "100000000")
-    process = _Process(args, tmp_path)
+    args = translate_args(src, out, installed_models, "--max-article-chars", "100000000")
+    process = BitextProcess(args, tmp_path)
 
     def reading() -> bool:  # start-up reads about 5 MB; the article is read whole first
         return process.bytes_read() > 15 * MB
@@ -423,7 +423,7 @@ def test_a_signal_while_reading_ends_the_run_within_seconds(
     assert "Traceback" not in stderr
 
 
-_STUCK = """
+STUCK_READER = """
 import sys
 from bitext.interrupts import cancellable, run_interruptible
 
@@ -444,7 +444,7 @@ def test_a_run_stuck_reading_ends_on_the_first_signal(tmp_path):
     fifo = tmp_path / "stalled"
     os.mkfifo(fifo)
     proc = subprocess.Popen(
-        [sys.executable, "-c", _STUCK, str(fifo)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", STUCK_READER, str(fifo)], cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
     assert proc.stdout.readline() == "stuck\n"  # inside cancellable(), about to block
     proc.send_signal(signal.SIGTERM)
@@ -464,7 +464,7 @@ def test_timeout_on_a_folder_with_a_pipe_ends_by_itself(tmp_path, installed_mode
     os.mkfifo(src / "stalled.txt")
     out = tmp_path / "out"
     command = ["timeout", "60", sys.executable, "-m", "bitext"]
-    command += _translate_args(src, out, installed_models)
+    command += translate_args(src, out, installed_models)
     env = dict(os.environ, BITEXT_CACHE_DIR=str(tmp_path / "cache"))
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=90)
     assert done.returncode == 1, done.stderr
