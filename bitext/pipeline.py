@@ -3,6 +3,8 @@
 paths -> read -> detect -> segment -> translate (all sentences of the run
 at once) -> align -> export. Each stage is a function of its own module; this
 module only orders them, isolates failures per document, and writes files.
+Where reading, decoding and rendering run is the engine's business: the run
+takes an engine object (`bitext.engines`), `LocalEngine` by default.
 """
 
 from __future__ import annotations
