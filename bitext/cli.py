@@ -73,6 +73,14 @@ Overwrite = Annotated[
         help="Redo what was already exported, or skip it and say so (a stopped run resumes).",
     ),
 ]
+DiscardEdits = Annotated[
+    bool,
+    typer.Option(
+        "--discard-edits",
+        help="Replace exports someone edited without importing their corrections or "
+        "keeping them aside as <name>.edited-<run>.<ext> (by default edits are never lost).",
+    ),
+]
 
 
 # Limits on each input (bitext.limits): shared by translate, align and detect.
@@ -295,6 +303,7 @@ def translate(
         ),
     ] = False,
     overwrite: Overwrite = False,
+    discard_edits: DiscardEdits = False,
     threads: Annotated[
         int | None, typer.Option("--threads", help="CPU threads (default: all cores).")
     ] = None,
@@ -383,6 +392,7 @@ def translate(
         compute_type=compute_type,
         threads=threads,
         overwrite=overwrite,
+        discard_edits=discard_edits,
         granularity=granularity,
         combine=combine,
         glossaries=list(glossary or []),
@@ -398,6 +408,7 @@ def translate(
         with _request_errors(RequestError):
             summary, signum = _translate_downloading(paths or [Path("seeds")], options, download)
         _report_problems(summary.results)
+        _report_edits(summary.edits)
         if stream:
             _stream_results(summary)
     _report_translation(summary, as_json, stream)
@@ -472,6 +483,15 @@ def _report_translation(summary, as_json: bool, stream: bool) -> None:
     if not stream:
         for path in data["files"] + data["combined_files"]:
             typer.echo(path)
+
+
+def _report_edits(edits: list[dict]) -> None:
+    """Edited exports found before they were replaced: what was imported, where they went."""
+    from bitext.reruns import KeptEdit
+
+    for edit in edits:
+        for line in KeptEdit(**edit).lines():
+            _err(line)
 
 
 def _report_problems(results) -> None:

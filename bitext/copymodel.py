@@ -23,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import os
@@ -295,12 +296,20 @@ def build_copy_package(
     package_version: str = "0.1",
     quantization: str = "int8",
     seed: int = 1234,
+    max_positions: int | None = None,
 ) -> Path:
     """Write an `.argosmodel` archive whose model copies its input.
 
-    The same arguments and corpus always give a byte-identical archive.
+    `max_positions` shortens (or lengthens) the position table of the encoder
+    and decoder (default: the shape's, 1024), so tests can show what happens
+    when decoding runs past a model's position limit. The same arguments and
+    corpus always give a byte-identical archive.
     """
     shape = SHAPES[size]
+    if max_positions is not None:
+        if max_positions < 8:
+            raise ValueError("max_positions must be at least 8")
+        shape = dataclasses.replace(shape, max_positions=max_positions)
     files = list(corpus) if corpus is not None else default_corpus()
     lines = []
     for path in files:
@@ -333,8 +342,9 @@ def build_copy_package(
         (package_dir / "metadata.json").write_text(
             json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
+        positions = "" if max_positions is None else f", {max_positions} positions"
         (package_dir / "README.md").write_text(
-            f"Copy model built by bitext.copymodel (size {size}, seed {seed}). "
+            f"Copy model built by bitext.copymodel (size {size}, seed {seed}{positions}). "
             "It translates every sentence into itself; for tests and benchmarks only.\n",
             encoding="utf-8",
         )
@@ -352,6 +362,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpus", type=Path, nargs="*", help="text files for SentencePiece")
     parser.add_argument("--from-code", default="nb")
     parser.add_argument("--to-code", default="en")
+    parser.add_argument(
+        "--max-positions",
+        type=int,
+        default=None,
+        help="position table size of the encoder and decoder (default 1024); e.g. 256 "
+        "to show a model's position limit",
+    )
     args = parser.parse_args(argv)
     path = build_copy_package(
         args.archive,
@@ -359,6 +376,7 @@ def main(argv: list[str] | None = None) -> None:
         corpus=args.corpus or None,
         from_code=args.from_code,
         to_code=args.to_code,
+        max_positions=args.max_positions,
     )
     print(path)
 

@@ -9,6 +9,7 @@ takes an engine object (`bitext.engines`), `LocalEngine` by default.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sqlite3
@@ -33,6 +34,7 @@ from bitext.outputs import (
     clean_temporaries,
     output_stems,
 )
+from bitext.record import holds_record
 from bitext.rendering import (
     UNDECIDED,
     Rendered,
@@ -41,6 +43,7 @@ from bitext.rendering import (
     model_language,
     render_or_reason,
 )
+from bitext.reruns import OutputFolder, open_output_folder
 from bitext.runs import (
     MissingModel,
     RequestError,
@@ -84,6 +87,9 @@ class TranslateOptions(RunOptions):
     ray_address: str | None = None
     #: Let Ray's own log lines through to stderr.
     verbose: bool = False
+    #: Replace edited exports without importing their corrections or keeping
+    #: them aside (bitext.reruns; by default edits are never lost).
+    discard_edits: bool = False
 
     def __post_init__(self) -> None:
         # Python callers may pass plain strings for paths.
@@ -111,6 +117,8 @@ class DocumentResult(Result):
     warnings: list[str] = field(default_factory=list)
     #: Quality flag -> number of rows carrying it (bitext.checks).
     flags: dict[str, int] = field(default_factory=dict)
+    #: Sentences the model failed on alone, exported with the flag `failed`.
+    failed_sentences: int = 0
 
 
 @dataclass
@@ -126,6 +134,8 @@ class RunSummary(Summary):
     reviewed_sentences: int = 0
     #: Files of `--combine` (all documents of the run in one file per format).
     combined_files: list[str] = field(default_factory=list)
+    #: Edited exports found before they were replaced (bitext.reruns.KeptEdit, as dicts).
+    edits: list[dict] = field(default_factory=list)
 
     @property
     def languages(self) -> Counter:
@@ -142,6 +152,7 @@ class RunSummary(Summary):
             "blocks": sum(r.blocks for r in self.results),
             "sentences": sum(r.sentences for r in self.results),
             "translated_sentences": sum(r.translated_sentences for r in self.results),
+            "failed_sentences": sum(r.failed_sentences for r in self.results),
             "cache": {
                 "hits": self.cached_sentences,
                 "translated": self.model_sentences,
@@ -151,6 +162,7 @@ class RunSummary(Summary):
             "files": self.files,
             "flags": dict(self.flag_counts),
             "combined_files": self.combined_files,
+            "edits": self.edits,
             "results": [vars(r) for r in self.results],
         }
 
@@ -307,6 +319,8 @@ class _Run:
         self.combined: dict[str, BilingualDocument] = {}  # by stem, kept for --combine
         self.date = run_date()  # every document's "Translated" date
         self.renderer = LocalRenderer()  # replaced by the run's engine's
+        #: The output folder's record and the edits kept (set once the request is checked).
+        self.folder: OutputFolder
 
     def outputs_of(self, stem: str) -> list[Path]:
         return output_paths(self.options.output_dir, self.options.formats, stem)
@@ -434,9 +448,18 @@ def translate_paths(
     unread: list[tuple[Path, str]] = []
     with refusing(RequestError):
         check_formats(options.formats)
-        files = list(find_articles(paths, skipped=unread))
+        paths = list(paths)
+        _refuse_output_as_input(paths, options.output_dir)
+        files = list(find_articles(paths, skipped=unread, exclude=[options.output_dir]))
         check_writable(options.output_dir)
     run = _Run(options, translator_factory, files, stop, progress)
+    run.folder = open_output_folder(
+        options.output_dir,
+        RequestError,
+        command="translate",
+        inputs=paths,
+        discard_edits=options.discard_edits,
+    )
     summary = RunSummary()
     opened = None  # the engine this call opened, and so closes
     try:
@@ -457,6 +480,7 @@ def translate_paths(
     finally:
         if opened is not None:
             opened.close()
+        _finish_record(run, summary)
         if run.memory is not None:
             run.memory.close()
     # Files no reader takes are named with their kind, never ignored in silence.
@@ -465,13 +489,58 @@ def translate_paths(
             DocumentResult(path=str(path), document=path.stem, status="skipped", reason=why)
         )
     if options.combine and run.combined and not summary.interrupted and run.halted is None:
-        documents = [
-            run.combined[r.document] for r in summary.results if r.document in run.combined
-        ]
-        summary.combined_files = write_combined(
-            documents, options.output_dir, options.formats, options.granularity
-        )
+        summary.combined_files = _write_combined(run, summary)
+    summary.edits = [dataclasses.asdict(k) for k in run.folder.kept]
+    if run.exported or holds_record(options.output_dir):
+        run.folder.settle(summary.results, model=_model_labels(run), glossary=run.glossary.name)
     return summary
+
+
+def _refuse_output_as_input(paths: list, output_dir: Path) -> None:
+    """An input folder that is the output folder itself cannot work: refused (exit 2)."""
+    try:
+        output = output_dir.resolve()
+    except OSError:
+        return
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir() and path.resolve() == output:
+            raise RequestError(
+                f"the output folder {output_dir} is also an input folder; "
+                "choose another -o folder (exports are never read as articles)"
+            )
+
+
+def _write_combined(run: _Run, summary: RunSummary) -> list[str]:
+    """The `--combine` files, edits in earlier ones kept first, each noted in the record."""
+    options = run.options
+    documents = [run.combined[r.document] for r in summary.results if r.document in run.combined]
+    targets = [options.output_dir / f"_combined{suffix}" for suffix in _suffixes(options)]
+    run.folder.before_replacing(targets, "_combined", run.memory, options.target_lang)
+    files = write_combined(documents, options.output_dir, options.formats, options.granularity)
+    for name in files:
+        run.folder.record.note(Path(name), Path(name).read_bytes(), "_combined", run.folder.run.id)
+    return files
+
+
+def _suffixes(options: TranslateOptions) -> list[str]:
+    from bitext.exporters import get_exporter
+
+    return [get_exporter(name).suffix for name in options.formats]
+
+
+def _model_labels(run: _Run) -> str | None:
+    labels = sorted({t.package.label for t in run.translators.values()})
+    return ", ".join(labels) or None
+
+
+def _finish_record(run: _Run, summary: RunSummary) -> None:
+    """Save the record when a stopped or failed run wrote something (never lose its notes)."""
+    if run.exported and (summary.interrupted or run.halted is not None):
+        try:
+            run.folder.settle(summary.results, model=_model_labels(run))
+        except OSError:
+            pass  # the disk is full: the record stays as it was
 
 
 def _translate_files(
@@ -512,6 +581,12 @@ def _document_to_translate(
         result.settle(*claim)
         if result.status == "skipped":  # listed: the files are there
             result.files = [str(p) for p in outputs]
+        return None
+    try:
+        # Before the document is translated: its corrections are then in the memory.
+        run.folder.before_replacing(outputs, result.document, run.memory, options.target_lang)
+    except OSError as exc:
+        result.fail(exc)
         return None
     try:
         document = prepare(path, result.document)
@@ -614,6 +689,8 @@ def _translate_chunk(
     work.plan()
     work.translate()
     run.renderer.settle()  # every document of the chunk written before the next
+    if run.exported:
+        run.folder.save()  # a run killed later still knows what this chunk wrote
 
 
 class _ChunkWork:
@@ -788,7 +865,7 @@ class _ChunkWork:
         result.translated_sentences = outcome.translated_sentences
         result.flags = outcome.flags
         try:
-            result.files = write_files(outcome.files, stem, options)
+            result.files = write_files(outcome.files, stem, options, run.folder)
         except Exception as exc:
             result.reason = reason(exc)
             if isinstance(exc, OutputError) and exc.fatal:
@@ -824,11 +901,17 @@ def _reviewed_translations(chunk, sources: dict[int, str], run: _Run) -> dict[st
     return found
 
 
-def write_files(contents: list[bytes], stem: str, options: TranslateOptions) -> list[str]:
-    """One document's rendered files, each written atomically; their paths."""
+def write_files(
+    contents: list[bytes], stem: str, options: TranslateOptions, folder: OutputFolder | None = None
+) -> list[str]:
+    """One document's rendered files, each written atomically (and noted in
+    `folder`'s run record when given); their paths."""
     written = []
     for data, path in zip(contents, output_paths(options.output_dir, options.formats, stem)):
-        atomic_write_bytes(path, data)
+        if folder is None:
+            atomic_write_bytes(path, data)
+        else:
+            folder.write(path, data, stem)
         written.append(str(path))
     return written
 

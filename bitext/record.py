@@ -103,6 +103,8 @@ class RunInfo:
     model: str | None = None
     glossary: str | None = None
     documents: list[DocumentOutcome] = field(default_factory=list)
+    #: Edited exports found before they were replaced (bitext.reruns.KeptEdit, as dicts).
+    kept_edits: list[dict] = field(default_factory=list)
 
 
 class RunRecord:
