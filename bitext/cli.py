@@ -2,8 +2,9 @@
 
 Each command parses options, calls one library function and prints. Results
 go to stdout (or files); progress and errors go to stderr. Exit codes: 0 all
-done or skipped, 1 some documents failed, 2 the request cannot work, 130/143
-interrupted.
+done or skipped, 1 some documents failed, 2 the request cannot work, 3 every
+document written but some sentences flagged as not finished by the model,
+130/143 interrupted.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ glossary_app = typer.Typer(
 app.add_typer(glossary_app, name="glossary")
 
 EXIT_OK, EXIT_FAILED, EXIT_REQUEST = 0, 1, 2
+#: Every document was written, but some sentences are flagged `position-limit` or
+#: `failed`: the model could not finish them (docs/reruns.md).
+EXIT_SENTENCES_FAILED = 3
 
 Formats = Annotated[
     str,
@@ -478,6 +482,11 @@ def _report_translation(summary, as_json: bool, stream: bool) -> None:
         f"({data['translated_sentences']} translated); languages: {languages}"
     )
     report(f"flags: {format_flag_counts(data['flags'])}")
+    if data["failed_sentences"]:
+        report(
+            f"failed sentences: {data['failed_sentences']} (exported with the flag "
+            "position-limit or failed; each is named in the warnings)"
+        )
     if data["cache"]["reviewed"]:
         report(f"reviewed: {data['cache']['reviewed']} sentences from the memory's reviewed store")
     if not stream:
@@ -513,7 +522,10 @@ def _exit(summary, signum: int | None, not_done: str) -> NoReturn:
             "to finish them (finished ones are skipped)"
         )
         raise typer.Exit(exit_code(signum))
-    raise typer.Exit(EXIT_FAILED if summary.failed else EXIT_OK)
+    if summary.failed:
+        raise typer.Exit(EXIT_FAILED)
+    failed_sentences = sum(getattr(r, "failed_sentences", 0) for r in summary.results)
+    raise typer.Exit(EXIT_SENTENCES_FAILED if failed_sentences else EXIT_OK)
 
 
 def _stream_results(summary) -> None:

@@ -34,6 +34,7 @@ from bitext.outputs import (
     clean_temporaries,
     output_stems,
 )
+from bitext.positions import Unfinished
 from bitext.record import holds_record
 from bitext.rendering import (
     UNDECIDED,
@@ -812,15 +813,17 @@ class _ChunkWork:
                 if self.pending[i] == 0:
                     self.export(i)
 
-    def _translations(self, i: int) -> tuple[dict[str, str], set[str], set[str]]:
+    def _translations(self, i: int) -> tuple[dict[str, str], set[str], set[str], dict]:
         """Document `i`'s translations, the sentences whose glossary terms are
-        missing, and those with a reviewed translation."""
+        missing, those with a reviewed translation, and those the model could
+        not finish (sentence -> the engine's `Unfinished` output)."""
         source = self.sources.get(i)
         if source is None:
-            return {}, set(), set()
+            return {}, set(), set(), {}
         glossary = self.run.glossary
         mine: dict[str, str] = {}
         human: set[str] = set()
+        unfinished: dict[str, Unfinished] = {}
         for sentence in dict.fromkeys(self.own[i]):
             if sentence in self.reviewed[source]:
                 mine[sentence] = self.reviewed[source][sentence]
@@ -828,9 +831,16 @@ class _ChunkWork:
                 continue
             text, state = self.protected[source][sentence]
             if text.strip() and text in self.outputs[source]:
-                mine[sentence] = glossary.restore(self.outputs[source][text], state)
-        flagged = {s for s, t in mine.items() if s not in human and glossary.missing_terms(s, t)}
-        return mine, flagged, human
+                output = self.outputs[source][text]
+                mine[sentence] = glossary.restore(output, state)
+                if isinstance(output, Unfinished):
+                    unfinished[sentence] = output
+        flagged = {
+            s
+            for s, t in mine.items()
+            if s not in human and s not in unfinished and glossary.missing_terms(s, t)
+        }
+        return mine, flagged, human, unfinished
 
     def export(self, i: int) -> None:
         """Document `i` to the renderer (here, or a worker); `written` gets its bytes."""
@@ -838,7 +848,8 @@ class _ChunkWork:
         if result.reason:  # failed before translation (a missing model)
             return
         run, options = self.run, self.run.options
-        translations, flagged, human = self._translations(i)
+        translations, flagged, human, unfinished = self._translations(i)
+        _note_unfinished(result, document, unfinished)
         source = self.sources.get(i)
         request = RenderRequest(
             document=document,
@@ -852,6 +863,7 @@ class _ChunkWork:
             granularity=options.granularity,
             date=run.date,
             keep=options.combine,
+            failed={sentence: output.flag for sentence, output in unfinished.items()},
         )
         run.renderer.submit(request, functools.partial(self.written, i))
 
@@ -875,6 +887,24 @@ class _ChunkWork:
             run.combined[stem] = outcome.bilingual
         result.status = "done"
         run.exported = True
+
+
+def _note_unfinished(
+    result: DocumentResult, document: Document, unfinished: dict[str, Unfinished]
+) -> None:
+    """Count the sentences the model could not finish, each named in a warning
+    with its place and reason (its row carries the flag)."""
+    result.failed_sentences = 0
+    if not unfinished:
+        return
+    for block in document.blocks:
+        for number, sentence in enumerate(block.sentences, start=1):
+            if sentence in unfinished:
+                result.failed_sentences += 1
+                result.warnings.append(
+                    f"{document.path}: block {block.number} sentence {number}: "
+                    f"flagged {unfinished[sentence].flag}: {unfinished[sentence].reason}"
+                )
 
 
 def _reviewed_translations(chunk, sources: dict[int, str], run: _Run) -> dict[str, dict[str, str]]:
