@@ -1094,6 +1094,7 @@ def align(
     ] = False,
     models_dir: ModelsDir = None,
     overwrite: Overwrite = False,
+    discard_edits: DiscardEdits = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the run summary as JSON on stdout.")
     ] = False,
@@ -1123,6 +1124,7 @@ def align(
         models_dir=models_dir,
         granularity=granularity,
         overwrite=overwrite,
+        discard_edits=discard_edits,
         limits=limits,
     )
     with _request_errors(RequestError):
@@ -1131,6 +1133,7 @@ def align(
             _ProgressBar("aligning", "pairs"),
         )
     _report_problems(summary.results)
+    _report_edits(summary.edits)
     _report_alignment(summary, as_json)
     _exit(summary, signum, f"{summary.count('interrupted')} pairs")
 

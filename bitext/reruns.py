@@ -178,9 +178,7 @@ def _import_edits(
     from bitext.review import SUFFIXES, ReviewImportError, import_files
 
     if memory is None:
-        kept.error = "the run has no translation memory (--no-cache); import it with " + (
-            "bitext memory import"
-        )
+        kept.error = "this run has no translation memory; bitext memory import takes the kept file"
         return
     if path.suffix.lower() not in SUFFIXES:
         kept.error = f"{path.suffix} files cannot be imported; edit the XLSX or the XLIFF"
