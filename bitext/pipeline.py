@@ -25,6 +25,7 @@ from bitext.engine import DecodeOptions, Translator
 from bitext.engines import Engine, UnknownEngine, open_engine
 from bitext.exporters import check_formats, write_combined
 from bitext.exporters.docx import run_date
+from bitext.languages import no_model_line
 from bitext.limits import Limits
 from bitext.models import InstalledPackage, find_package, models_dir
 from bitext.outputs import (
@@ -446,6 +447,7 @@ def translate_paths(
     from bitext.readers import find_articles
 
     options = options or TranslateOptions()
+    check_languages(options.source_lang, options.target_lang, RequestError)
     unread: list[tuple[Path, str]] = []
     with refusing(RequestError):
         check_formats(options.formats)
@@ -495,6 +497,17 @@ def translate_paths(
     if run.exported or holds_record(options.output_dir):
         run.folder.settle(summary.results, model=_model_labels(run), glossary=run.glossary.name)
     return summary
+
+
+def check_languages(source: str, target: str, error: type[Exception]) -> None:
+    """Refuse (as `error`, exit 2) a `--from`/`--to` code that names no language."""
+    from bitext.languages import UnknownLanguage, check_code
+
+    try:
+        check_code(source, auto=True)
+        check_code(target)
+    except UnknownLanguage as exc:
+        raise error(str(exc)) from exc
 
 
 def _refuse_output_as_input(paths: list, output_dir: Path) -> None:
@@ -735,12 +748,21 @@ class _ChunkWork:
                 continue
             try:
                 self.run.translator(source)
+            except MissingModel as exc:  # one line; the request error has the install steps
+                result.reason = no_model_line(source, options.target_lang)
+                missing.append(exc)
+                continue
             except RequestError as exc:
                 result.reason = reason(exc)
                 missing.append(exc)
                 continue
             self.sources[i] = source
         if missing and not self.sources and not self.run.exported:
+            if self.run.forced is None and isinstance(missing[0], MissingModel):
+                # Detected languages: each document's one line, not the install steps.
+                lines = [f"{r.path}: {r.reason}" for r, _, _ in self.chunk if r.reason]
+                first = missing[0]
+                raise MissingModel(first.source, first.target, Path(), "\n".join(lines))
             raise missing[0]
         if not self.run.exported:
             options.output_dir.mkdir(parents=True, exist_ok=True)

@@ -427,6 +427,7 @@ def align_paths(
     from bitext.outputs import check_writable, output_stems
 
     options = options or AlignOptions()
+    _check_languages(options)
     with runs.refusing(AlignRequestError):
         check_formats(options.formats)
         pairs = find_pairs(source, target, options.target_lang, options.source_lang)
@@ -454,6 +455,17 @@ def align_paths(
     if run.written_any or run.folder.kept or holds_record(options.output_dir):
         run.folder.settle(summary.results)
     return summary
+
+
+def _check_languages(options: AlignOptions) -> None:
+    """An unknown `--from`/`--to` code is refused at once (exit 2)."""
+    from bitext.languages import UnknownLanguage, check_code
+
+    try:
+        check_code(options.source_lang, auto=True)
+        check_code(options.target_lang, auto=True)
+    except UnknownLanguage as exc:
+        raise AlignRequestError(str(exc)) from exc
 
 
 def _output_folder(options: AlignOptions, inputs: list) -> OutputFolder:
