@@ -758,12 +758,13 @@ class _ChunkWork:
                 continue
             self.sources[i] = source
         if missing and not self.sources and not self.run.exported:
-            if self.run.forced is None and isinstance(missing[0], MissingModel):
-                # Detected languages: each document's one line, not the install steps.
+            first = missing[0]
+            if self.run.forced is None and isinstance(first, MissingModel) and first.source != "nb":
+                # Detected languages other than the one bitext is for (a Danish
+                # article): each document's one line, not the steps to install a model.
                 lines = [f"{r.path}: {r.reason}" for r, _, _ in self.chunk if r.reason]
-                first = missing[0]
                 raise MissingModel(first.source, first.target, Path(), "\n".join(lines))
-            raise missing[0]
+            raise first
         if not self.run.exported:
             options.output_dir.mkdir(parents=True, exist_ok=True)
             clean_temporaries(options.output_dir)

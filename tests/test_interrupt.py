@@ -24,6 +24,7 @@ from pathlib import Path
 from bitext.outputs import TEMP_PREFIX
 
 from .conftest import ROOT, SEEDS_DIR
+from .exported import exported
 
 NTREX = ROOT / "tests" / "data" / "ntrex-dev" / "nob.txt"
 ARTICLES = 60
@@ -105,7 +106,7 @@ def test_interrupted_runs_resume_to_byte_identical_outputs(tmp_path, installed_m
     )
     assert rc == 0, stderr
     assert summary["done"] == documents and summary["failed"] == 0
-    reference = {p.name: p.read_bytes() for p in ref_out.iterdir()}
+    reference = {p.name: p.read_bytes() for p in exported(ref_out)}
     assert len(reference) == 2 * documents
 
     out = tmp_path / "resumed"
@@ -161,7 +162,7 @@ def test_interrupted_runs_resume_to_byte_identical_outputs(tmp_path, installed_m
     assert summary["cache"]["translated"] + translated <= _sentences(reference)
     if translated:
         assert summary["cache"]["translated"] < _sentences(reference)
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == reference
+    assert {p.name: p.read_bytes() for p in exported(out)} == reference
 
 
 def _complete(names: set[str]) -> set[str]:
