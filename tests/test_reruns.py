@@ -151,8 +151,9 @@ def test_edited_exports_are_imported_and_kept_before_overwrite(
 
     # Word, document A: block 3 holds two sentences; the second is rewritten.
     first, second = sentence(rows_a, "3", "1"), sentence(rows_a, "3", "2")
-    edit_docx(out / f"{a}.docx", 3, f"{first} Edited in Word: the second sentence.")
-    edits[second] = "Edited in Word: the second sentence."
+    word_text = "Beijing said it would work more closely with the Russian armed forces."
+    edit_docx(out / f"{a}.docx", 3, f"{first} {word_text}")
+    edits[second] = word_text
     # Excel, document A: sentence 4.1.
     edit_xlsx(out / f"{a}.xlsx", "4.1", "Edited in Excel: the ministers met on Sunday.")
     edits[sentence(rows_a, "4", "1")] = "Edited in Excel: the ministers met on Sunday."
@@ -186,8 +187,8 @@ def test_edited_exports_are_imported_and_kept_before_overwrite(
     assert sum(e["imported"] for e in summary["edits"]) == len(edits) == 4
     # The merge is named with its file and row, and what to do instead.
     refused = by_file[f"{b}.docx"]["not_imported"]
-    assert refused and all(r["where"].startswith(str(out / f"{b}.docx")) for r in refused)
-    assert f"not imported: {out / b}.docx" in result.stderr
+    assert refused and all(r["where"].startswith(f"{b}.docx:{merged}") for r in refused)
+    assert f"not imported: {b}.docx:{merged}" in result.stderr
     assert "edit per sentence, in the XLSX or the XLIFF" in result.stderr
 
     with TranslationMemory() as memory:
