@@ -98,12 +98,18 @@ def test_input_pieces_are_bounded_by_a_short_table(short_models):
 
 
 def test_a_run_on_sentence_is_cut_at_the_limit_and_flagged(run_on_models):
+    """Batched with a long sentence, the run-on one would decode past 256 positions:
+    the bound read from the model cuts it there; alone, it is cut at CTranslate2's
+    usual 256 tokens. Either way only it is flagged."""
     translator = _translator(run_on_models)
     sentences = ["Regjeringen har besluttet at budsjettet skal økes.", f"Dette om {RUN_ON}.", LONG]
     out = translator.translate(sentences)
     assert out[0] == sentences[0] and out[2] == LONG
-    assert isinstance(out[1], Unfinished) and out[1].flag == FAILED
-    assert "did not stop" in out[1].reason
+    assert isinstance(out[1], Unfinished) and out[1].flag == POSITION_LIMIT
+    assert "position limit (256 positions)" in out[1].reason
+    (alone,) = translator.translate([f"Dette om {RUN_ON} igjen."])
+    assert isinstance(alone, Unfinished) and alone.flag == FAILED
+    assert "did not stop within 256 tokens" in alone.reason
 
 
 def test_a_failing_batch_is_retried_down_to_the_sentence_that_fails(run_on_models):
@@ -148,7 +154,7 @@ def _check_article(out: Path, summary: dict) -> None:
     others = [r for r in rows if r not in flagged]
     assert others and all(r["target"] == r["source"] for r in others)
     (result,) = summary["results"]
-    assert any("block 4 sentence 1: flagged failed" in w for w in result["warnings"])
+    assert any("block 4 sentence 1: flagged position-limit" in w for w in result["warnings"])
 
 
 def test_the_article_is_exported_and_the_cli_exits_3(tmp_path, article, run_on_models):
@@ -172,7 +178,9 @@ def test_the_article_is_exported_and_the_cli_exits_3(tmp_path, article, run_on_m
     )
     assert result.exit_code == 3, result.output
     _check_article(out, json.loads(result.stdout))
-    assert "flagged failed: the model did not stop" in result.stderr
+    assert "flagged position-limit: decoding reached the model's position limit" in (
+        result.stderr
+    )
     human = CliRunner().invoke(
         app,
         [
