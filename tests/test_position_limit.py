@@ -178,9 +178,7 @@ def test_the_article_is_exported_and_the_cli_exits_3(tmp_path, article, run_on_m
     )
     assert result.exit_code == 3, result.output
     _check_article(out, json.loads(result.stdout))
-    assert "flagged position-limit: decoding reached the model's position limit" in (
-        result.stderr
-    )
+    assert "flagged position-limit: decoding reached the model's position limit" in (result.stderr)
     human = CliRunner().invoke(
         app,
         [
