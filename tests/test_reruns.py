@@ -225,3 +225,14 @@ def test_discard_edits_replaces_without_import(tmp_path, memory_dir, installed_m
         assert (
             memory.get_reviewed("nb", "en", [sentence(tsv_rows(out / f"{a}.tsv"), "3", "1")]) == {}
         )
+
+
+def test_an_unreadable_record_refuses_the_run(tmp_path, memory_dir, installed_models):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / RECORD_NAME).write_text("{not json", encoding="utf-8")
+    result = run("translate", SEEDS[0], "-o", out, "--models-dir", installed_models, "-f", "tsv")
+    assert result.exit_code == 2
+    assert f"the run record {out / RECORD_NAME} cannot be read" in result.stderr
+    assert "move it away" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [RECORD_NAME]
