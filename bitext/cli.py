@@ -945,6 +945,8 @@ def memory_export(
     """
     from bitext.memory import TranslationMemory
     from bitext.outputs import atomic_write_bytes
+    from bitext.record import RecordError
+    from bitext.reruns import note_written
     from bitext.review import memory_tmx, normalize_language
 
     with TranslationMemory() as memory:
@@ -953,10 +955,12 @@ def memory_export(
             source_lang=normalize_language(source_lang) if source_lang else None,
             target_lang=normalize_language(target_lang) if target_lang else None,
         )
+    data = memory_tmx(entries)
     try:
-        atomic_write_bytes(output, memory_tmx(entries))
-    except OSError as exc:
-        _refuse(f"cannot write {output}: {exc.strerror or exc}")
+        atomic_write_bytes(output, data)
+        note_written(output, data, "_memory", "memory export")  # an output folder's record
+    except (OSError, RecordError) as exc:
+        _refuse(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}")
     typer.echo(f"wrote {len(entries)} units to {output}")
 
 

@@ -163,6 +163,21 @@ class OutputFolder:
             self.record.save()
 
 
+def note_written(path: Path, data: bytes, document: str, command: str) -> bool:
+    """Note a file written outside a translate/align run (`bitext memory export`)
+    in the record of its folder, when that folder is an output folder; whether it was."""
+    from bitext.record import holds_record
+
+    folder = Path(path).parent
+    if not holds_record(folder):
+        return False
+    record = RunRecord.load(folder)
+    info = record.start_run(command, inputs=[], input_kind="memory")
+    record.note(Path(path), data, document, info.id)
+    record.save()
+    return True
+
+
 def open_output_folder(folder: Path, error: type[Exception], **kwargs) -> OutputFolder:
     """`OutputFolder(folder, ...)`, with a record that cannot be read raised as `error`."""
     try:

@@ -236,3 +236,12 @@ def test_an_unreadable_record_refuses_the_run(tmp_path, memory_dir, installed_mo
     assert f"the run record {out / RECORD_NAME} cannot be read" in result.stderr
     assert "move it away" in result.stderr
     assert sorted(p.name for p in out.iterdir()) == [RECORD_NAME]
+
+
+def test_memory_export_into_an_output_folder_is_noted(tmp_path, memory_dir, installed_models):
+    out = tmp_path / "out"
+    assert run("translate", SEEDS[0], "-o", out, "--models-dir", installed_models).exit_code == 0
+    assert run("memory", "export", "-o", out / "memory.tmx").exit_code == 0
+    entry = RunRecord.load(out).entry(out / "memory.tmx")
+    assert entry is not None and entry.document == "_memory"
+    assert entry.sha256 == hashlib.sha256((out / "memory.tmx").read_bytes()).hexdigest()
