@@ -494,8 +494,7 @@ def translate_paths(
     if options.combine and run.combined and not summary.interrupted and run.halted is None:
         summary.combined_files = _write_combined(run, summary)
     summary.edits = [dataclasses.asdict(k) for k in run.folder.kept]
-    if run.exported or holds_record(options.output_dir):
-        run.folder.settle(summary.results, model=_model_labels(run), glossary=run.glossary.name)
+    _finish_record(run, summary, final=True)
     return summary
 
 
@@ -548,13 +547,17 @@ def _model_labels(run: _Run) -> str | None:
     return ", ".join(labels) or None
 
 
-def _finish_record(run: _Run, summary: RunSummary) -> None:
-    """Save the record when a stopped or failed run wrote something (never lose its notes)."""
-    if run.exported and (summary.interrupted or run.halted is not None):
-        try:
-            run.folder.settle(summary.results, model=_model_labels(run))
-        except OSError:
-            pass  # the disk is full: the record stays as it was
+def _finish_record(run: _Run, summary: RunSummary, final: bool = False) -> None:
+    """Save the record with the run's outcome: at the end of every run that wrote
+    something or found a record (`final`), and on the way out of one that stopped
+    or failed after writing (so its notes are never lost)."""
+    wrote = run.exported or bool(run.folder.kept)
+    if not (wrote or (final and holds_record(run.options.output_dir))):
+        return
+    try:
+        run.folder.settle(summary.results, model=_model_labels(run), glossary=run.glossary.name)
+    except OSError:
+        pass  # the disk is full: the record stays as it was, the summary says why
 
 
 def _translate_files(
