@@ -480,10 +480,12 @@ def translate_paths(
         run.renderer.settle(timeout=STOP_GRACE_SECONDS)
         summary.interrupted = run.halted is None
         _not_done(summary, files[len(summary.results) :], run.stems, run.halted)
+    except BaseException:  # an error after files were written: their notes are kept
+        _finish_record(run, summary)
+        raise
     finally:
         if opened is not None:
             opened.close()
-        _finish_record(run, summary)
         if run.memory is not None:
             run.memory.close()
     # Files no reader takes are named with their kind, never ignored in silence.
