@@ -45,7 +45,7 @@ def test_danish_article_fails_alone_when_no_da_en_model(tmp_path, installed_mode
 def test_only_documents_without_a_model_is_a_request_error(tmp_path, installed_models):
     (tmp_path / "dansk.txt").write_text(DANISH, encoding="utf-8")
     out = tmp_path / "out"
-    with pytest.raises(RequestError, match="da -> en"):
+    with pytest.raises(RequestError, match=r"no model for Danish \(da\) -> English \(en\)"):
         translate_paths(
             [tmp_path / "dansk.txt"],
             TranslateOptions(output_dir=out, models_dir=installed_models, threads=1, cache=False),
