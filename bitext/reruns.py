@@ -59,7 +59,8 @@ class KeptEdit:
         if self.discarded:
             return [f"edited: {self.path}: edits discarded (--discard-edits); replaced"]
         took = (
-            f"{self.imported} corrections imported into the memory"
+            f"{self.imported} correction{'' if self.imported == 1 else 's'} imported "
+            "into the memory"
             if self.error is None
             else f"not imported ({self.error})"
         )
