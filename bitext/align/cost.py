@@ -48,6 +48,9 @@ class AlignParams:
     mt_offset: float = 0.3  # chrF a link needs to break even
     paragraph_penalty: float = 1.5  # link ends a paragraph on one side only
     cross_paragraph_penalty: float = 3.0  # a 2-x or x-2 unit spans two paragraphs
+    # A 1-0/0-1 link costs this much less when its sentence has a number that
+    # the other document lacks altogether (digits survive translation).
+    orphan_bonus: float = 1.0
     band: int = 30  # initial half-width of the band
     max_widen: int = 4  # times the band may double when the path nears its edge
 
@@ -63,6 +66,7 @@ LENGTH_ONLY = AlignParams(
     mt_weight=0.0,
     paragraph_penalty=0.0,
     cross_paragraph_penalty=0.0,
+    orphan_bonus=0.0,
 )
 """Plain Gale-Church (1993): length costs and their published priors only."""
 
@@ -331,7 +335,14 @@ class CostModel:
         p = self.p
         length, sim, mass, chrf_score = self.evidence(band, a, b, ii, jj)
         if a == 0 or b == 0:
-            return np.minimum(length, p.deletion_length_cap) + p.prior_del
+            cost = np.minimum(length, p.deletion_length_cap) + p.prior_del
+            if p.orphan_bonus and self.anchors is not None:
+                if a:
+                    orphans = self.anchors.src_orphans[np.clip(ii, 1, self.n) - 1]
+                else:
+                    orphans = self.anchors.tgt_orphans[np.clip(jj, 1, self.m) - 1]
+                cost = cost - p.orphan_bonus * np.minimum(orphans, 1)
+            return cost
         prior = p.prior_11 if a == b == 1 else p.prior_22 if a == b == 2 else p.prior_21
         cost = length + prior
         if sim is not None:
