@@ -51,6 +51,10 @@ class AlignParams:
     # A 1-0/0-1 link costs this much less when its sentence has a number that
     # the other document lacks altogether (digits survive translation).
     orphan_bonus: float = 1.0
+    # A 2-x or x-2 link pays this for each of its merged sentences that has
+    # anchors but shares none with the other side: it is most likely a
+    # sentence without counterpart, not part of the link.
+    part_penalty: float = 1.0
     band: int = 30  # initial half-width of the band
     max_widen: int = 4  # times the band may double when the path nears its edge
 
@@ -67,6 +71,7 @@ LENGTH_ONLY = AlignParams(
     paragraph_penalty=0.0,
     cross_paragraph_penalty=0.0,
     orphan_bonus=0.0,
+    part_penalty=0.0,
 )
 """Plain Gale-Church (1993): length costs and their published priors only."""
 
@@ -313,6 +318,25 @@ class CostModel:
             sim = np.where(mass > 0, np.minimum(2 * ov / mass, 1.0), 0.0)
         return sim, mass
 
+    def _orphan_parts(self, band: Band, a: int, b: int, ii, jj):
+        """How many sentences of a merged unit have anchors (shared with the
+        other document) but share none with the other unit of the link."""
+        iic = np.clip(ii, a, self.n)
+        jjc = np.clip(jj, b, self.m)
+        index = self.anchors
+        count = 0
+        if a == 2:
+            for da in (1, 2):
+                ov = sum(band.values(band.overlap, iic - da, jjc - db) for db in range(1, b + 1))
+                mass = index.src_cummass[iic - da + 1] - index.src_cummass[iic - da]
+                count = count + ((mass > 0) & (ov == 0))
+        if b == 2:
+            for db in (1, 2):
+                ov = sum(band.values(band.overlap, iic - da, jjc - db) for da in range(1, a + 1))
+                mass = index.tgt_cummass[jjc - db + 1] - index.tgt_cummass[jjc - db]
+                count = count + ((mass > 0) & (ov == 0))
+        return count
+
     def _chrf(self, band: Band, a: int, b: int, iic, jjc):
         """chrF of the translation of the source unit against the target unit."""
         match = 0.0
@@ -347,6 +371,8 @@ class CostModel:
         cost = length + prior
         if sim is not None:
             cost = cost - p.anchor_weight * np.where(mass > 0, sim - p.anchor_offset, 0.0)
+        if p.part_penalty and self.anchors is not None and (a == 2 or b == 2):
+            cost = cost + p.part_penalty * self._orphan_parts(band, a, b, ii, jj)
         if chrf_score is not None:
             cost = cost - p.mt_weight * (chrf_score - p.mt_offset)
         if p.paragraph_penalty or p.cross_paragraph_penalty:
