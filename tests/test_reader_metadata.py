@@ -205,3 +205,48 @@ def test_exports_show_the_metadata(exports, name):
     assert {f: records[0]["meta"][f] for f in FIELDS} == expected
     # Nowhere translated: the byline is not a row.
     assert not any(byline in r["source"] for r in records)
+
+
+def test_markdown_front_matter_gives_the_metadata():
+    from bitext.readers.markdown import parse_markdown
+
+    text = (
+        '---\ntitle: "Brua stenges"\nauthor: Kari Nordmann\nsite: NRK\ncategory: Vestland\n'
+        "url: https://www.nrk.no/vestland/brua-stenges-1.111\nlang: nb\ndate: 2026-03-14\n---\n"
+        "# Brua stenges\n\nBrua over elva blir stengt for all trafikk fra mandag.\n"
+    )
+    document = parse_markdown(text, "md")
+    assert {f: getattr(document, f) for f in FIELDS} == {
+        "author": "Kari Nordmann",
+        "outlet": "NRK",
+        "date": "2026-03-14",
+        "section": "Vestland",
+        "url": "https://www.nrk.no/vestland/brua-stenges-1.111",
+    }
+    assert document.declared_language == "nb"
+    assert [b.text for b in document.blocks][0] == "Brua stenges"
+
+
+def test_docx_core_properties_give_the_metadata(tmp_path):
+    import docx
+
+    from bitext.readers import read_document
+
+    made = docx.Document()
+    made.add_heading("Brua stenges", level=1)
+    made.add_paragraph("Brua over elva blir stengt for all trafikk fra mandag.")
+    made.core_properties.author = "Kari Nordmann"
+    made.core_properties.category = "Vestland"
+    made.core_properties.language = "nb-NO"
+    made.save(tmp_path / "brua.docx")
+    document = read_document(tmp_path / "brua.docx")
+    assert (document.author, document.section, document.declared_language) == (
+        "Kari Nordmann",
+        "Vestland",
+        "nb-NO",
+    )
+    # python-docx's placeholder author is no author.
+    plain = docx.Document()
+    plain.add_paragraph("Brua over elva blir stengt for all trafikk fra mandag.")
+    plain.save(tmp_path / "plain.docx")
+    assert read_document(tmp_path / "plain.docx").author is None
