@@ -55,6 +55,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -430,7 +431,7 @@ def join_lines(lines: list[Line], vocabulary: Counter) -> str:
 
 
 def classify(
-    blocks: list[list[Line]], texts: list[str], figures: list[Figure] = ()
+    blocks: list[list[Line]], texts: list[str], figures: Sequence[Figure] = ()
 ) -> list[BlockKind]:
     """The kind of each block, from its style against the body text's and
     from where it stands against the page's figures."""
@@ -469,7 +470,7 @@ def classify(
     return kinds
 
 
-def is_caption(block: list[Line], figures, *, smaller: bool) -> bool:
+def is_caption(block: list[Line], figures: Sequence[Figure], *, smaller: bool) -> bool:
     """Whether a block is a figure's caption: beside a figure on its page, or,
     in a `smaller` font than the body, starting right under one."""
     first = block[0]
