@@ -250,3 +250,24 @@ def test_docx_core_properties_give_the_metadata(tmp_path):
     plain.add_paragraph("Brua over elva blir stengt for all trafikk fra mandag.")
     plain.save(tmp_path / "plain.docx")
     assert read_document(tmp_path / "plain.docx").author is None
+
+
+def test_odt_meta_gives_the_metadata(tmp_path):
+    from odf.dc import Creator, Language, Title
+    from odf.opendocument import OpenDocumentText
+    from odf.text import P
+
+    from bitext.readers import read_document
+
+    odt = OpenDocumentText()
+    odt.meta.addElement(Title(text="Brua stenges"))
+    odt.meta.addElement(Creator(text="Kari Nordmann"))
+    odt.meta.addElement(Language(text="nb-NO"))
+    odt.text.addElement(P(text="Brua over elva blir stengt for all trafikk fra mandag."))
+    odt.save(str(tmp_path / "brua.odt"))
+    document = read_document(tmp_path / "brua.odt")
+    assert (document.title, document.author, document.declared_language) == (
+        "Brua stenges",
+        "Kari Nordmann",
+        "nb-NO",
+    )
