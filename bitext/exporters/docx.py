@@ -26,7 +26,7 @@ import io
 import os
 
 from bitext.checks import FLAG_DESCRIPTIONS, OCCASIONAL_FLAGS, count_flags, sort_flags
-from bitext.documents import BilingualDocument
+from bitext.documents import BilingualDocument, source_facts
 from bitext.exporters._common import (
     ZIP_TIME,
     Segment,
@@ -325,6 +325,7 @@ def _title_block(doc, document: BilingualDocument) -> str:
     facts = [
         ("Source file", src.path or src.id),
         ("Date", src.date or "–"),
+        *source_facts(src),
         ("Languages", languages),
     ]
     facts += [(k, v) for k, v in document.metadata.items() if k != "Translated"]
