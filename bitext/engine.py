@@ -202,6 +202,11 @@ class Translator:
             return self._layout
 
     @property
+    def chosen_layout(self) -> Layout | None:
+        """The layout once chosen, else None (asking `layout` may calibrate)."""
+        return self._layout
+
+    @property
     def inter_threads(self) -> int:
         return self.layout.replicas
 

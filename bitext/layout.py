@@ -41,10 +41,13 @@ REPLICA_BYTES_PER_TOKEN_BEAM = 340 * 2**20 // (2048 * 4)
 #: The share of available memory the replicas may use together.
 MEMORY_SHARE = 0.5
 #: Calibration sample: sentences of the shipped corpus, cut to this many tokens.
-SAMPLE_SENTENCES = 16
-SAMPLE_MAX_TOKENS = 40
-#: Sentences per calibration batch; each layout runs 2 batches per core.
-SAMPLE_BATCH = 4
+SAMPLE_SENTENCES = 24
+SAMPLE_MAX_TOKENS = 24
+#: Sentences per calibration batch.
+SAMPLE_BATCH = 3
+#: Seconds each candidate layout runs (after loading and one warm-up batch):
+#: 2 candidates on 2 cores make a calibration of about 1.5 s.
+MEASURE_SECONDS = 0.4
 #: Measurements within this ratio of the best count as a tie, which the
 #: layout with fewer replicas (less memory) wins.
 TIE = 0.05
@@ -224,20 +227,35 @@ def measure(
     run: Callable[[object, list[list[str]]], object],
     layout: tuple[int, int],
     batches: list[list[list[str]]],
+    seconds: float | None = None,
 ) -> float:
-    """Source tokens per second of `batches` on a model loaded with `layout`.
+    """Source tokens per second on a model loaded with `layout`.
 
-    One small batch per replica warms the model up first (untimed); then all
-    batches run, `replicas` at a time, as the engine runs them.
+    One small batch per replica warms the model up (untimed); then each
+    replica's thread runs batches of the sample until `seconds` have passed,
+    so the cost is bounded whatever the model, and a layout whose replicas
+    finish unevenly pays for its tail as it would in a run.
     """
     replicas, threads = layout
+    budget = MEASURE_SECONDS if seconds is None else seconds
     model = load(replicas, threads)
+
+    def replica(first: int, deadline: float) -> int:
+        tokens, n = 0, first
+        while True:
+            batch = batches[n % len(batches)]
+            run(model, batch)
+            tokens += sum(len(t) for t in batch)
+            n += replicas
+            if time.perf_counter() >= deadline:
+                return tokens
+
     with ThreadPoolExecutor(replicas) as pool:
         list(pool.map(lambda b: run(model, b[:1]), batches[:replicas]))
         start = time.perf_counter()
-        list(pool.map(lambda b: run(model, b), batches))
-        seconds = time.perf_counter() - start
-    return sum(len(t) for b in batches for t in b) / max(seconds, 1e-9)
+        done = sum(pool.map(replica, range(replicas), [start + budget] * replicas))
+        elapsed = time.perf_counter() - start
+    return done / max(elapsed, 1e-9)
 
 
 def calibrate(
@@ -248,11 +266,10 @@ def calibrate(
 ) -> tuple[tuple[int, int], dict[str, float]]:
     """The fastest layout for `cores` on `sample`, and tokens/s of each measured.
 
-    Every layout runs the same batches (2 per core, of SAMPLE_BATCH sentences
-    cycled from the sample), so each has enough work for all its replicas.
+    Every layout runs the same batches (SAMPLE_BATCH sentences each) for the
+    same time (MEASURE_SECONDS).
     """
-    chunks = [sample[i : i + SAMPLE_BATCH] for i in range(0, len(sample), SAMPLE_BATCH)]
-    batches = [chunks[i % len(chunks)] for i in range(2 * cores)]
+    batches = [sample[i : i + SAMPLE_BATCH] for i in range(0, len(sample), SAMPLE_BATCH)]
     rates = {f"{r}x{t}": measure(load, run, (r, t), batches) for r, t in candidates(cores)}
     best = max(rates.values())
     ties = [c for c in candidates(cores) if rates[f"{c[0]}x{c[1]}"] >= best * (1 - TIE)]

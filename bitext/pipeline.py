@@ -63,6 +63,8 @@ class TranslateOptions(RunOptions):
     target_lang: str = "en"
     fast: bool = False
     compute_type: str = "default"
+    #: CTranslate2 replicas (--replicas); None: chosen by bitext.layout.
+    replicas: int | None = None
     #: Also write one file per format for the whole run (exports/_combined.tsv, ...).
     combine: bool = False
     #: Glossary files put on top of the default name list (issue 9).
@@ -123,6 +125,8 @@ class RunSummary(Summary):
     reviewed_sentences: int = 0
     #: Files of `--combine` (all documents of the run in one file per format).
     combined_files: list[str] = field(default_factory=list)
+    #: Model pair ("nb-en") -> the thread layout its engine ran (bitext.layout).
+    layouts: dict[str, dict] = field(default_factory=dict)
 
     @property
     def languages(self) -> Counter:
@@ -148,6 +152,7 @@ class RunSummary(Summary):
             "files": self.files,
             "flags": dict(self.flag_counts),
             "combined_files": self.combined_files,
+            "layouts": self.layouts,
             "results": [vars(r) for r in self.results],
         }
 
@@ -215,7 +220,9 @@ def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory, run: _Run
 
     limits = run.options.limits
     if memory is None:
-        return prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
+        document = prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
+        run.warm(document)
+        return document
     try:
         with cancellable():  # the same bounded read as the readers': refused from its size
             data = read_file(path, limits)
@@ -224,9 +231,10 @@ def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory, run: _Run
     key = analysis_key(data, forced_lang, limits)
     cached = cached_analysis(memory, key, path, doc_id)
     if cached is not None:
-        return cached
+        return cached  # seen before: its sentences are likely in the memory too
     document = prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
     store_analysis(memory, key, document)
+    run.warm(document)
     return document
 
 
@@ -298,6 +306,7 @@ class _Run:
         self.combined: dict[str, BilingualDocument] = {}  # by stem, kept for --combine
         self.date = run_date()  # every document's "Translated" date
         self.renderer = LocalRenderer()  # the Ray engine renders on its workers
+        self.warmed: set[str] = set()  # source languages whose model is loading
 
     def outputs_of(self, stem: str) -> list[Path]:
         return output_paths(self.options.output_dir, self.options.formats, stem)
@@ -330,6 +339,21 @@ class _Run:
             self.translators[key] = self.translator_factory(self.package_for(source), self.options)
         return self.translators[key]
 
+    def warm(self, document: Document) -> None:
+        """Start loading the model a freshly read document needs, so the load
+        overlaps reading, detection and segmentation of the documents after it."""
+        source = model_language(document.language)
+        if source in UNDECIDED or source == self.options.target_lang or source in self.warmed:
+            return
+        self.warmed.add(source)
+        try:
+            translator = self.translator(source)
+        except RequestError:  # a missing model: `find_models` says so in its turn
+            return
+        preload = getattr(translator, "preload", None)  # a factory's engine may lack it
+        if preload is not None:
+            preload()
+
 
 class LocalRenderer:
     """Rendering in this process, at once (the local engine's renderer).
@@ -353,6 +377,7 @@ def default_translator(package: InstalledPackage, options: TranslateOptions) -> 
             device=options.device,
             compute_type=options.compute_type,
             threads=options.threads,
+            replicas=options.replicas,
             options=DecodeOptions.fast() if options.fast else DecodeOptions(),
         )
     except ValueError as exc:  # a device that cannot work: nothing is done
@@ -680,6 +705,9 @@ class _ChunkWork:
         finally:  # counted even when a signal stops the call
             self.summary.cached_sentences += translator.last_stats.cached
             self.summary.model_sentences += translator.last_stats.translated
+            layout = getattr(translator, "chosen_layout", None)
+            if layout is not None:
+                self.summary.layouts[f"{source}-{run.options.target_lang}"] = layout.as_dict()
 
     def finished(self, source: str, done: dict[str, str]) -> None:
         """The engine's callback: texts translated; export each document now complete."""
