@@ -297,7 +297,9 @@ def translate(
     overwrite: Overwrite = False,
     threads: Annotated[
         int | None,
-        typer.Option("--threads", min=1, help="CPU threads in all (default: all cores)."),
+        typer.Option(
+            "--threads", min=1, help="CPU threads (default: all cores), shared by the replicas."
+        ),
     ] = None,
     replicas: Annotated[
         int | None,

@@ -415,30 +415,13 @@ class Translator:
             progress(len(finished))
 
     def _groups(self, order: list[int], units) -> list[list[int]]:
-        """Token-bounded batches in length order, one per CTranslate2 call.
-
-        The bound is `max_batch_tokens`, lowered for a small run so that it
-        makes at least `spread_batches` batches (every replica gets work);
-        it never depends on the layout, so neither does the output.
-        """
-        total = sum(len(units[u][1]) + 1 for u in order)
-        bound = min(
-            self.max_batch_tokens,
-            max(MIN_SPREAD_TOKENS, math.ceil(total / self.spread_batches)),
-        )
-        batches: list[list[int]] = []
-        batch: list[int] = []
-        tokens = 0
-        for unit in order:
-            size = len(units[unit][1]) + 1
-            if batch and tokens + size > bound:
-                batches.append(batch)
-                batch, tokens = [], 0
-            batch.append(unit)
-            tokens += size
-        if batch:
-            batches.append(batch)
-        return batches
+        """Token-bounded batches in length order, one per CTranslate2 call
+        (`plan_batches`: the same whatever the layout)."""
+        sizes = [len(units[u][1]) for u in order]
+        return [
+            [order[i] for i in batch]
+            for batch in plan_batches(sizes, self.max_batch_tokens, self.spread_batches)
+        ]
 
     def _execute(self, groups: list[list[int]], units) -> Iterator[tuple[list[int], list[str]]]:
         """(group, its translations) for each group, as they finish.
@@ -508,6 +491,34 @@ class Translator:
             replace_unknowns=self.options.replace_unknowns,
             max_decoding_length=ARGOS_MAX_DECODING_LENGTH,
         )
+
+
+def plan_batches(
+    sizes: Sequence[int], max_tokens: int, spread: int = SPREAD_BATCHES
+) -> list[list[int]]:
+    """Consecutive batches of positions in `sizes` (token counts, already in
+    length order), each at most `max_tokens` tokens (counting one end token
+    per input) unless one input alone is over it.
+
+    The bound is lowered for a small run so that it makes at least `spread`
+    batches (of at least MIN_SPREAD_TOKENS): every replica gets work. It never
+    depends on the layout, so neither does the output; bench/translate_speed.py
+    builds the raw CTranslate2 arm's batches with it too.
+    """
+    total = sum(n + 1 for n in sizes)
+    bound = min(max_tokens, max(MIN_SPREAD_TOKENS, math.ceil(total / max(1, spread))))
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    tokens = 0
+    for position, n in enumerate(sizes):
+        if batch and tokens + n + 1 > bound:
+            batches.append(batch)
+            batch, tokens = [], 0
+        batch.append(position)
+        tokens += n + 1
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 def _word_start(token: str) -> bool:
