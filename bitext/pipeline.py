@@ -437,6 +437,10 @@ def translate_paths(
             engine.close()
         if run.memory is not None:
             run.memory.close()
+        for translator in run.translators.values():
+            close = getattr(translator, "close", None)  # a factory's engine may lack it
+            if close is not None:
+                close()
     # Files no reader takes are named with their kind, never ignored in silence.
     for path, why in unread:
         summary.results.append(
