@@ -231,6 +231,8 @@ class Translator:
         found = layouts.cached_layout(path, key)
         if found is not None:
             return layouts.capped(found, cap)
+        if layouts.machine_busy(cores):
+            return rule
         sample = layouts.calibration_sample(self.tokenize)
         best, rates = layouts.calibrate(self._new_model, self._decode, sample, cores)
         chosen = Layout(*best, "calibrated")

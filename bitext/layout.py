@@ -45,12 +45,11 @@ SAMPLE_SENTENCES = 24
 SAMPLE_MAX_TOKENS = 24
 #: Sentences per calibration batch.
 SAMPLE_BATCH = 3
-#: Seconds each candidate layout runs (after loading and one warm-up batch):
-#: 2 candidates on 2 cores make a calibration of about 1.5 s.
-MEASURE_SECONDS = 0.4
-#: Measurements within this ratio of the best count as a tie, which the
-#: layout with fewer replicas (less memory) wins.
-TIE = 0.05
+#: Seconds each candidate layout runs, twice (after loading and one warm-up
+#: batch): 2 candidates on 2 cores make a calibration of about 2 s.
+MEASURE_SECONDS = 0.25
+#: The rule's layout stays unless another measures this much faster.
+TIE = 0.10
 
 
 @dataclass(frozen=True)
@@ -151,6 +150,19 @@ def calibration_enabled() -> bool:
     return os.environ.get(CALIBRATE_ENV, "1").strip().lower() not in ("0", "no", "false", "off")
 
 
+def machine_busy(cores: int) -> bool:
+    """Other work holds the cores now (1-minute load average at least `cores`):
+    a calibration would measure that work, not the layouts, so the run uses
+    the rule and a later, quieter run measures. BITEXT_CALIBRATE=force
+    measures anyway."""
+    if os.environ.get(CALIBRATE_ENV, "").strip().lower() == "force":
+        return False
+    try:
+        return os.getloadavg()[0] >= cores
+    except OSError:
+        return False
+
+
 # -- the wisdom file ----------------------------------------------------------
 
 
@@ -223,22 +235,18 @@ def calibration_sample(tokenize: Callable[[str], list[str]]) -> list[list[str]]:
 
 
 def measure(
-    load: Callable[[int, int], object],
+    model: object,
     run: Callable[[object, list[list[str]]], object],
-    layout: tuple[int, int],
+    replicas: int,
     batches: list[list[list[str]]],
-    seconds: float | None = None,
+    seconds: float,
 ) -> float:
-    """Source tokens per second on a model loaded with `layout`.
+    """Source tokens per second of `model` (with `replicas` replicas).
 
-    One small batch per replica warms the model up (untimed); then each
-    replica's thread runs batches of the sample until `seconds` have passed,
-    so the cost is bounded whatever the model, and a layout whose replicas
-    finish unevenly pays for its tail as it would in a run.
+    Each replica's thread runs batches of the sample until `seconds` have
+    passed, so the cost is bounded whatever the model, and a layout whose
+    replicas finish unevenly pays for its tail as it would in a run.
     """
-    replicas, threads = layout
-    budget = MEASURE_SECONDS if seconds is None else seconds
-    model = load(replicas, threads)
 
     def replica(first: int, deadline: float) -> int:
         tokens, n = 0, first
@@ -251,11 +259,24 @@ def measure(
                 return tokens
 
     with ThreadPoolExecutor(replicas) as pool:
-        list(pool.map(lambda b: run(model, b[:1]), batches[:replicas]))
         start = time.perf_counter()
-        done = sum(pool.map(replica, range(replicas), [start + budget] * replicas))
+        done = sum(pool.map(replica, range(replicas), [start + seconds] * replicas))
         elapsed = time.perf_counter() - start
     return done / max(elapsed, 1e-9)
+
+
+def _measure_fresh(load, run, layout: tuple[int, int], batches) -> float:
+    """`measure` on a model loaded for it (in this thread) and warmed up with
+    one small batch per replica; the model is gone when it returns, so no
+    thread of it (OpenMP's spin after a parallel region) runs beside the next."""
+    replicas, threads = layout
+    box = [load(replicas, threads)]
+    try:
+        with ThreadPoolExecutor(replicas) as pool:
+            list(pool.map(lambda b: run(box[0], b[:1]), batches[:replicas]))
+        return measure(box[0], run, replicas, batches, MEASURE_SECONDS)
+    finally:
+        box.clear()
 
 
 def calibrate(
@@ -266,11 +287,20 @@ def calibrate(
 ) -> tuple[tuple[int, int], dict[str, float]]:
     """The fastest layout for `cores` on `sample`, and tokens/s of each measured.
 
-    Every layout runs the same batches (SAMPLE_BATCH sentences each) for the
-    same time (MEASURE_SECONDS).
+    The candidates are measured in two rounds, in opposite orders, for
+    MEASURE_SECONDS each, and each keeps its better round (a burst of load
+    from elsewhere rarely hits both). The rule's
+    layout (one replica per core) stays unless another beats it by more
+    than TIE: the rule is what was measured on these machines.
     """
     batches = [sample[i : i + SAMPLE_BATCH] for i in range(0, len(sample), SAMPLE_BATCH)]
-    rates = {f"{r}x{t}": measure(load, run, (r, t), batches) for r, t in candidates(cores)}
-    best = max(rates.values())
-    ties = [c for c in candidates(cores) if rates[f"{c[0]}x{c[1]}"] >= best * (1 - TIE)]
-    return min(ties), {k: round(v, 1) for k, v in rates.items()}
+    found = candidates(cores)
+    rates = dict.fromkeys(found, 0.0)
+    for order in (found, found[::-1]):
+        for layout in order:
+            rates[layout] = max(rates[layout], _measure_fresh(load, run, layout, batches))
+    best = max(found, key=lambda c: rates[c])
+    rule = (cores, 1)
+    if rule in rates and rates[rule] >= rates[best] * (1 - TIE):
+        best = rule
+    return best, {f"{r}x{t}": round(v, 1) for (r, t), v in rates.items()}

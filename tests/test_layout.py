@@ -27,7 +27,6 @@ from .conftest import SEEDS_DIR
 def calibrations(monkeypatch, tmp_path) -> list[int]:
     """A private wisdom folder, and the core count of each calibration run."""
     monkeypatch.setenv("BITEXT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv(layouts.CALIBRATE_ENV, raising=False)
     counted: list[int] = []
     real = layouts.calibrate
 
@@ -37,6 +36,7 @@ def calibrations(monkeypatch, tmp_path) -> list[int]:
 
     monkeypatch.setattr(layouts, "calibrate", counting)
     monkeypatch.setattr(layouts, "MEASURE_SECONDS", 0.05)  # counted, not timed
+    monkeypatch.setenv(layouts.CALIBRATE_ENV, "force")  # even on a busy machine
     return counted
 
 
@@ -120,6 +120,15 @@ def test_output_is_the_same_whatever_the_layout(package, seed_sentences, asked):
     assert engine.translate(seed_sentences) == one.translate(seed_sentences)
     assert sorted(engine.last_stats.calls) == sorted(one.last_stats.calls)  # same batches
     assert engine.last_stats.batches >= layouts.usable_cores()  # a small run is spread
+
+
+def test_a_busy_machine_uses_the_rule_and_measures_later(calibrations, package, monkeypatch):
+    monkeypatch.setenv(layouts.CALIBRATE_ENV, "1")
+    monkeypatch.setattr(layouts.os, "getloadavg", lambda: (2.0, 2.0, 2.0))
+    assert Translator(package, threads=2).layout == Layout(2, 1, "rule")
+    monkeypatch.setattr(layouts.os, "getloadavg", lambda: (0.5, 2.0, 2.0))
+    assert Translator(package, threads=2).layout.source == "calibrated"
+    assert calibrations == [2]
 
 
 def test_replicas_are_capped_by_available_memory():
