@@ -203,6 +203,7 @@ class Translator:
         self._loader: threading.Thread | None = None  # see preload
         self._ready = threading.Event()  # the loader has loaded (or failed)
         self._release = threading.Event()  # the loader may end (close)
+        self._limits: PositionLimits | None = None
 
     @property
     def layout(self) -> Layout:
@@ -311,7 +312,6 @@ class Translator:
             if self._loaded is None:
                 self._loaded = self._new_model(layout.replicas, layout.threads)
             return self._loaded
-        self._limits: PositionLimits | None = None
 
     @property
     def limits(self) -> PositionLimits:
