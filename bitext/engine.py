@@ -554,19 +554,6 @@ class Translator:
             texts.append(text)
         return texts
 
-    def _decode(self, model, tokens: list[list[str]]) -> None:
-        """One batch through `model` with this engine's settings (calibration)."""
-        prefix = self.package.target_prefix
-        model.translate_batch(
-            tokens,
-            target_prefix=[[prefix]] * len(tokens) if prefix else None,
-            beam_size=self.options.beam_size,
-            length_penalty=self.options.length_penalty,
-            replace_unknowns=self.options.replace_unknowns,
-            max_decoding_length=decoding_bound(
-                self.limits, ARGOS_MAX_DECODING_LENGTH, 1 if prefix else 0
-            ),
-        )
 
 
 def plan_batches(
