@@ -335,3 +335,21 @@ def test_ctrl_c_on_the_driver_keeps_finished_documents_and_resumes(
     rerun = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr.decode()
     assert _files(out) == files
+
+
+def test_a_sentence_the_model_cannot_finish_is_flagged_alone(ray_cluster, tmp_path):
+    """As with the local engine (tests/test_position_limit.py): a 256-position model
+    that runs on at one word; the article is written, only that sentence flagged."""
+    from .test_position_limit import article_folder, check_article, run_on_store
+
+    models = run_on_store(tmp_path / "model")
+    article = article_folder(tmp_path / "in")
+    local = translate_paths(
+        [article], _options(tmp_path / "local", models, formats=["tsv", "docx"])
+    )
+    ray = translate_paths(
+        [article], _options(tmp_path / "ray", models, formats=["tsv", "docx"], engine="ray")
+    )
+    check_article(tmp_path / "ray", ray.as_dict())
+    assert _files(tmp_path / "ray") == _files(tmp_path / "local")
+    assert local.as_dict()["failed_sentences"] == ray.as_dict()["failed_sentences"] == 1
