@@ -26,6 +26,7 @@ import pytest
 from bitext.exporters import COMBINED_STEM
 from bitext.outputs import TEMP_PREFIX
 from bitext.pipeline import TranslateOptions, translate_paths
+from bitext.record import RECORD_NAME
 
 from .conftest import ROOT, SEEDS_DIR
 from .exported import exported
@@ -313,7 +314,9 @@ def test_ctrl_c_on_the_driver_keeps_finished_documents_and_resumes(
     sent = False
     while proc.poll() is None and time.monotonic() < deadline:
         names = (
-            [n for n in os.listdir(out) if not n.startswith(TEMP_PREFIX)] if out.exists() else []
+            [n for n in os.listdir(out) if not n.startswith(TEMP_PREFIX) and n != RECORD_NAME]
+            if out.exists()
+            else []
         )
         if names and not sent:  # the first documents are written: stop now
             proc.send_signal(signal.SIGINT)
