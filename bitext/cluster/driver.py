@@ -31,6 +31,7 @@ from bitext.cluster.runtime import Connection, RayMissing
 from bitext.cluster.worker import ModelShipment, Worker
 from bitext.documents import Document
 from bitext.engine import DecodeOptions, Translator
+from bitext.layout import Layout
 from bitext.models import InstalledPackage
 
 #: Calls queued per worker: one running, one waiting, so no worker idles
@@ -41,7 +42,10 @@ LOOKAHEAD_PER_WORKER = 4
 
 
 class RayEngine:
-    """A pool of worker actors on a Ray cluster for one `translate` run."""
+    """A pool of worker actors on a Ray cluster for one `translate` run (`--engine ray`).
+
+    Registered in `bitext.engines`; the pipeline calls it through `bitext.engines.Engine`.
+    """
 
     def __init__(self, options) -> None:
         from bitext.pipeline import RequestError
@@ -168,8 +172,13 @@ class RayEngine:
         memory,
         stems: dict[Path, str],
         wanted: Callable[[Path], bool],
+        checkpoint: Callable[[], None],
+        on_fresh: Callable[[Document], None] | None = None,
     ) -> Callable[[Path, str], Document]:
-        return _Analyser(self, files, forced, memory, stems, wanted)
+        """Analysis on the workers, ahead of the pipeline (see `bitext.engines.Engine`).
+
+        `on_fresh` is ignored: the models load on the workers, not here."""
+        return _Analyser(self, files, forced, memory, stems, wanted, checkpoint)
 
 
 class ClusterTranslator(Translator):
@@ -187,6 +196,13 @@ class ClusterTranslator(Translator):
         )
         self.device = engine.device
         self.engine = engine
+
+    @property
+    def chosen_layout(self) -> Layout:
+        """Each worker's: one replica of its CPUs (bitext.cluster.worker)."""
+        if self.device != "cpu":
+            return Layout(1, 1, "device")
+        return Layout(1, self.engine.threads, "rule")
 
     def _execute(self, groups: list[list[int]], units) -> Iterator[tuple[list[int], list[str]]]:
         engine, ray = self.engine, self.engine.ray
@@ -269,8 +285,9 @@ class _Renderer:
 class _Analyser:
     """Read, detect and segment on the workers, a few documents ahead of the pipeline."""
 
-    def __init__(self, engine, files, forced, memory, stems, wanted) -> None:
+    def __init__(self, engine, files, forced, memory, stems, wanted, checkpoint) -> None:
         self.engine = engine
+        self.checkpoint = checkpoint  # for the files read here, as locally
         self.files = files
         self.position = {path: i for i, path in enumerate(files)}
         self.forced = forced
@@ -289,7 +306,7 @@ class _Analyser:
         if kind == "local":  # unreadable here: the reader names the file and the reason
             from bitext.pipeline import prepare_document
 
-            return prepare_document(path, doc_id, self.forced, self.engine.limits)
+            return prepare_document(path, doc_id, self.forced, self.engine.limits, self.checkpoint)
         self.engine.finished(value)
         document, reason = self.engine.ray.get(value)
         if document is None:
