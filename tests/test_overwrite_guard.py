@@ -7,8 +7,6 @@ import pytest
 from bitext.pipeline import TranslateOptions, translate_paths
 from bitext.runs import ALREADY_EXPORTED, OVERWRITES_INPUT, claim_outputs
 
-from .conftest import SEEDS_DIR
-
 
 @pytest.mark.parametrize("overwrite", [False, True])
 def test_an_output_that_is_an_input_fails_the_file_even_with_overwrite(tmp_path, overwrite):
@@ -29,25 +27,32 @@ def test_outputs_that_all_exist_are_skipped_unless_overwrite(tmp_path):
     assert claim_outputs(outputs, set(), True) is None
 
 
-def test_a_run_into_its_input_folder_leaves_the_input_whole(tmp_path, installed_models):
-    """`notat.docx` is an article; its DOCX export would have its name: the
-    file fails with the reason, is left as it was, and the other is done."""
+def test_an_export_whose_path_leads_to_an_input_leaves_the_input_whole(
+    tmp_path, installed_models
+):
+    """The -o folder holds a link named like `notat.docx`'s DOCX export that
+    leads to the article itself: the file fails with the reason, the article
+    is left as it was, and nothing else is written.
+
+    (Exports into the article's own folder are refused before this guard: a
+    folder given as both input and -o, or an article inside the output folder.)
+    """
     from docx import Document
 
-    folder = tmp_path / "articles"
+    folder, out = tmp_path / "articles", tmp_path / "out"
     folder.mkdir()
-    (folder / "artikkel.txt").write_bytes((SEEDS_DIR / "000_971f0af4c1b6c782.txt").read_bytes())
+    out.mkdir()
     note = Document()
     note.add_paragraph("Dette er en norsk artikkel om været i Oslo i dag, og om vinden.")
     note.save(str(folder / "notat.docx"))
+    (out / "notat.docx").symlink_to(folder / "notat.docx")
     before = (folder / "notat.docx").read_bytes()
     options = TranslateOptions(
-        output_dir=folder, formats=["docx", "tsv"], models_dir=installed_models, cache=False
+        output_dir=out, formats=["docx", "tsv"], models_dir=installed_models, cache=False
     )
-    summary = translate_paths([folder], options)
-    by_name = {r.path.rsplit("/", 1)[-1]: r for r in summary.results}
-    assert by_name["notat.docx"].status == "failed"
-    assert by_name["notat.docx"].reason == OVERWRITES_INPUT
-    assert by_name["artikkel.txt"].status == "done"
+    summary = translate_paths([folder / "notat.docx"], options)
+    (result,) = summary.results
+    assert (result.status, result.reason) == ("failed", OVERWRITES_INPUT)
     assert (folder / "notat.docx").read_bytes() == before
-    assert not (folder / "notat.tsv").exists()
+    assert (out / "notat.docx").is_symlink()
+    assert not (out / "notat.tsv").exists()
