@@ -55,6 +55,10 @@ class AlignParams:
     # anchors but shares none with the other side: it is most likely a
     # sentence without counterpart, not part of the link.
     part_penalty: float = 1.0
+    # A link pays this when its last source and last target sentence end
+    # differently (a full stop, a question mark, an exclamation mark, a colon,
+    # or no mark at all, as a headline): translations keep the sentence type.
+    end_penalty: float = 2.0
     band: int = 30  # initial half-width of the band
     max_widen: int = 4  # times the band may double when the path nears its edge
 
@@ -72,6 +76,7 @@ LENGTH_ONLY = AlignParams(
     cross_paragraph_penalty=0.0,
     orphan_bonus=0.0,
     part_penalty=0.0,
+    end_penalty=0.0,
 )
 """Plain Gale-Church (1993): length costs and their published priors only."""
 
@@ -93,6 +98,17 @@ def flatten(paragraphs: list[list[str]]) -> tuple[list[str], np.ndarray, np.ndar
     return sentences, np.array(starts, bool), np.array(ends, bool)
 
 
+_CLOSERS = "\"'»”’)]"
+_END_MARKS = {".": 1, "…": 1, "?": 2, "!": 3, ":": 4}
+
+
+def end_mark(sentence: str) -> int:
+    """How a sentence ends: 1 full stop, 2 question, 3 exclamation, 4 colon,
+    0 no mark (a headline, a sub-heading, a line cut off)."""
+    text = sentence.rstrip().rstrip(_CLOSERS).rstrip()
+    return _END_MARKS.get(text[-1:], 0)
+
+
 @dataclass
 class Side:
     """One document's flat sentences, paragraph flags and running length."""
@@ -105,6 +121,7 @@ class Side:
     def __post_init__(self) -> None:
         lengths = np.array([len(s.strip()) for s in self.sentences], float)
         self.cumlen = np.concatenate([[0.0], np.cumsum(lengths)])
+        self.end_marks = np.array([0] + [end_mark(s) for s in self.sentences], np.int8)
 
 
 _ERFCC = (
@@ -373,6 +390,10 @@ class CostModel:
             cost = cost - p.anchor_weight * np.where(mass > 0, sim - p.anchor_offset, 0.0)
         if p.part_penalty and self.anchors is not None and (a == 2 or b == 2):
             cost = cost + p.part_penalty * self._orphan_parts(band, a, b, ii, jj)
+        if p.end_penalty:
+            iic = np.clip(ii, a, self.n)
+            jjc = np.clip(jj, b, self.m)
+            cost = cost + p.end_penalty * (self.src.end_marks[iic] != self.tgt.end_marks[jjc])
         if chrf_score is not None:
             cost = cost - p.mt_weight * (chrf_score - p.mt_offset)
         if p.paragraph_penalty or p.cross_paragraph_penalty:
