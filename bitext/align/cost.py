@@ -11,6 +11,7 @@ one band of the search, built by `CostModel.band`.
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
@@ -59,6 +60,11 @@ class AlignParams:
     # differently (a full stop, a question mark, an exclamation mark, a colon,
     # or no mark at all, as a headline): translations keep the sentence type.
     end_penalty: float = 2.0
+    # A link pays this for each sentence-ending mark (. ? ! …, before a capital
+    # or at the end) that one side has more than the other, beyond the one a
+    # merge may drop per merged sentence; at most two: translations keep
+    # the number of sentences.
+    stop_penalty: float = 1.0
     band: int = 30  # initial half-width of the band
     max_widen: int = 4  # times the band may double when the path nears its edge
 
@@ -77,6 +83,7 @@ LENGTH_ONLY = AlignParams(
     orphan_bonus=0.0,
     part_penalty=0.0,
     end_penalty=0.0,
+    stop_penalty=0.0,
 )
 """Plain Gale-Church (1993): length costs and their published priors only."""
 
@@ -102,6 +109,9 @@ _CLOSERS = "\"'»”’)]"
 _END_MARKS = {".": 1, "…": 1, "?": 2, "!": 3, ":": 4}
 
 
+_STOP = re.compile(r"[.?!…][\"'»”’)]*(?:\s+(?=[\"'«“‘(–-]*[A-ZÆØÅÄÖÜ])|\s*$)")
+
+
 def end_mark(sentence: str) -> int:
     """How a sentence ends: 1 full stop, 2 question, 3 exclamation, 4 colon,
     0 no mark (a headline, a sub-heading, a line cut off)."""
@@ -122,6 +132,8 @@ class Side:
         lengths = np.array([len(s.strip()) for s in self.sentences], float)
         self.cumlen = np.concatenate([[0.0], np.cumsum(lengths)])
         self.end_marks = np.array([0] + [end_mark(s) for s in self.sentences], np.int8)
+        stops = np.array([len(_STOP.findall(s)) for s in self.sentences], float)
+        self.cumstops = np.concatenate([[0.0], np.cumsum(stops)])
 
 
 _ERFCC = (
@@ -394,6 +406,13 @@ class CostModel:
             iic = np.clip(ii, a, self.n)
             jjc = np.clip(jj, b, self.m)
             cost = cost + p.end_penalty * (self.src.end_marks[iic] != self.tgt.end_marks[jjc])
+        if p.stop_penalty:
+            iic = np.clip(ii, a, self.n)
+            jjc = np.clip(jj, b, self.m)
+            ds = self.src.cumstops[iic] - self.src.cumstops[iic - a]
+            dt = self.tgt.cumstops[jjc] - self.tgt.cumstops[jjc - b]
+            slack = a + b - 2  # a translator who merges two sentences drops a stop
+            cost = cost + p.stop_penalty * np.minimum(np.maximum(np.abs(ds - dt) - slack, 0), 2)
         if chrf_score is not None:
             cost = cost - p.mt_weight * (chrf_score - p.mt_offset)
         if p.paragraph_penalty or p.cross_paragraph_penalty:
