@@ -65,6 +65,9 @@ class AlignParams:
     # merge may drop per merged sentence; at most two: translations keep
     # the number of sentences.
     stop_penalty: float = 1.0
+    # A link pays this for each quotation mark (" « » “ ” „) one side has more
+    # than the other, at most two: a translation quotes what its source quotes.
+    quote_penalty: float = 0.5
     band: int = 30  # initial half-width of the band
     max_widen: int = 4  # times the band may double when the path nears its edge
 
@@ -84,6 +87,7 @@ LENGTH_ONLY = AlignParams(
     part_penalty=0.0,
     end_penalty=0.0,
     stop_penalty=0.0,
+    quote_penalty=0.0,
 )
 """Plain Gale-Church (1993): length costs and their published priors only."""
 
@@ -106,6 +110,7 @@ def flatten(paragraphs: list[list[str]]) -> tuple[list[str], np.ndarray, np.ndar
 
 
 _CLOSERS = "\"'»”’)]"
+_QUOTE_MARKS = '"«»“”„'
 _END_MARKS = {".": 1, "…": 1, "?": 2, "!": 3, ":": 4}
 
 
@@ -134,6 +139,8 @@ class Side:
         self.end_marks = np.array([0] + [end_mark(s) for s in self.sentences], np.int8)
         stops = np.array([len(_STOP.findall(s)) for s in self.sentences], float)
         self.cumstops = np.concatenate([[0.0], np.cumsum(stops)])
+        quotes = np.array([sum(map(s.count, _QUOTE_MARKS)) for s in self.sentences], float)
+        self.cumquotes = np.concatenate([[0.0], np.cumsum(quotes)])
 
 
 _ERFCC = (
@@ -383,6 +390,22 @@ class CostModel:
             ALIGN_CHRF_BETA,
         )
 
+    def _structure_cost(self, a: int, b: int, ii: np.ndarray, jj: np.ndarray):
+        """Punctuation structure a translation keeps: how the link's last
+        sentences end, how many sentence stops and quotation marks each side
+        has (issue 26: a link that mismatches them is most likely wrong)."""
+        p, src, tgt = self.p, self.src, self.tgt
+        iic = np.clip(ii, a, self.n)
+        jjc = np.clip(jj, b, self.m)
+        cost = p.end_penalty * (src.end_marks[iic] != tgt.end_marks[jjc])
+        ds = src.cumstops[iic] - src.cumstops[iic - a]
+        dt = tgt.cumstops[jjc] - tgt.cumstops[jjc - b]
+        slack = a + b - 2  # a translator who merges two sentences drops a stop
+        cost = cost + p.stop_penalty * np.minimum(np.maximum(np.abs(ds - dt) - slack, 0), 2)
+        qs = src.cumquotes[iic] - src.cumquotes[iic - a]
+        qt = tgt.cumquotes[jjc] - tgt.cumquotes[jjc - b]
+        return cost + p.quote_penalty * np.minimum(np.abs(qs - qt), 2)
+
     def cost(self, band: Band, a: int, b: int, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
         """Cost of a-b links ending at source ii and target jj (see `AlignParams`)."""
         p = self.p
@@ -402,17 +425,7 @@ class CostModel:
             cost = cost - p.anchor_weight * np.where(mass > 0, sim - p.anchor_offset, 0.0)
         if p.part_penalty and self.anchors is not None and (a == 2 or b == 2):
             cost = cost + p.part_penalty * self._orphan_parts(band, a, b, ii, jj)
-        if p.end_penalty:
-            iic = np.clip(ii, a, self.n)
-            jjc = np.clip(jj, b, self.m)
-            cost = cost + p.end_penalty * (self.src.end_marks[iic] != self.tgt.end_marks[jjc])
-        if p.stop_penalty:
-            iic = np.clip(ii, a, self.n)
-            jjc = np.clip(jj, b, self.m)
-            ds = self.src.cumstops[iic] - self.src.cumstops[iic - a]
-            dt = self.tgt.cumstops[jjc] - self.tgt.cumstops[jjc - b]
-            slack = a + b - 2  # a translator who merges two sentences drops a stop
-            cost = cost + p.stop_penalty * np.minimum(np.maximum(np.abs(ds - dt) - slack, 0), 2)
+        cost = cost + self._structure_cost(a, b, ii, jj)
         if chrf_score is not None:
             cost = cost - p.mt_weight * (chrf_score - p.mt_offset)
         if p.paragraph_penalty or p.cross_paragraph_penalty:
