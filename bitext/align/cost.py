@@ -44,7 +44,7 @@ class AlignParams:
     length_ratio: float | None = None  # None: estimate from the document pair
     deletion_length_cap: float = 3.0  # length cost of a 1-0/0-1 link is capped
     anchor_weight: float = 6.0
-    anchor_offset: float = 0.4  # similarity a link needs to break even
+    anchor_offset: float = 0.3  # similarity a link needs to break even
     mt_weight: float = 6.0
     mt_offset: float = 0.3  # chrF a link needs to break even
     paragraph_penalty: float = 1.5  # link ends a paragraph on one side only
