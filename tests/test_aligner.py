@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bitext.align.aligner import LENGTH_ONLY, WEAK_THRESHOLD, Link, align_sentences
+from bitext.align.aligner import LENGTH_ONLY, WEAK_THRESHOLD, AlignParams, Link, align_sentences
 from bitext.align.anchors import anchors
 from bitext.align.chrf import chrf
+from bitext.align.cost import Side, end_mark
 
 # A short news story in Bokmål and its English version, sentence by sentence.
 NB = [
@@ -328,3 +329,74 @@ def test_a_short_text_keeps_a_thin_but_matching_link_sure() -> None:
     )
     assert [(link.source, link.target) for link in links] == [([0], [0]), ([1], [1])]
     assert not links[0].weak
+
+
+# Punctuation structure (issue 26). Each text has no anchors, so length alone
+# decides without the rule; each test also checks that turning the rule off
+# gives the wrong links, so it fails without the rule.
+
+
+def _with_and_without(source, target, rule: str):
+    on = pairs(align_sentences(source, target))
+    off = pairs(align_sentences(source, target, params=AlignParams(**{rule: 0.0})))
+    return on, off
+
+
+def test_a_headline_without_counterpart_stays_alone() -> None:
+    # A line without a final stop (a sub-heading) is not merged into the
+    # sentence after it, whose translation ends with a full stop.
+    source = [
+        [
+            "Vi reiste tidlig om morgenen.",
+            "Mye regn og vind på fjellet",
+            "Været var dårlig hele dagen lang.",
+        ]
+    ]
+    target = [["We left early in the morning.", "It rained all day."]]
+    on, off = _with_and_without(source, target, "end_penalty")
+    assert on == [((0,), (0,)), ((1,), ()), ((2,), (1,))]
+    assert off == [((0, 1), (0,)), ((2,), (1,))]
+
+
+def test_sentence_stops_find_a_merge() -> None:
+    # "Det regnet." is not a sentence without counterpart: the target unit
+    # holds two sentences, as the two source sentences are.
+    source = [["Vi reiste tidlig om morgenen.", "Det regnet.", "Alle kom trygt hjem."]]
+    target = [["We left early in the morning. It rained.", "Everybody got home safely."]]
+    on, off = _with_and_without(source, target, "stop_penalty")
+    assert on == [((0, 1), (0,)), ((2,), (1,))]
+    assert off == [((0,), (0,)), ((1,), ()), ((2,), (1,))]
+
+
+def test_a_translator_merge_is_not_penalised_for_the_stop_it_drops() -> None:
+    # Two sentences joined with a comma or "and": one stop fewer is what a
+    # merge does, so the 2-1 link pays nothing for it (without that slack,
+    # these come out as a 1-1 link and a sentence without counterpart).
+    target_end = "Everybody got home safely."
+    cases = [
+        (
+            ["Vi reiste tidlig om morgenen.", "Det regnet."],
+            "We left early in the morning, and it rained.",
+        ),
+        (
+            ["Hun nikket.", "Vi reiste tidlig om morgenen."],
+            "She nodded and we left early in the morning.",
+        ),
+    ]
+    for two, one in cases:
+        links = align_sentences([[*two, "Alle kom trygt hjem."]], [[one, target_end]])
+        assert pairs(links) == [((0, 1), (0,)), ((2,), (1,))]
+
+
+def test_sentence_stops_and_end_marks() -> None:
+    side = Side(["Han kom. Så gikk han!", "«Nei.»", "Dr. Hansen", "Kilde: NTB"], *[None] * 2)
+    assert list(side.cumstops) == [0, 2, 3, 4, 4]
+    assert [end_mark(s) for s in side.sentences] == [3, 1, 0, 0]
+
+
+def test_a_quoted_sentence_is_not_merged_into_an_unquoted_one() -> None:
+    source = [["«Dette er en stor dag for oss alle», sa hun.", "Han sa ingenting om dette."]]
+    target = [["He said nothing about that."]]
+    on, off = _with_and_without(source, target, "quote_penalty")
+    assert on == [((0,), ()), ((1,), (0,))]
+    assert off == [((0, 1), (0,))]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,9 @@ def article(tmp_path) -> Path:
 
 
 def _translator(store: Path) -> Translator:
-    return Translator(find_package("nb", "en", store), threads=1)
+    # One batch for a small input (spread_batches=1), so that a short and a
+    # long sentence share a CTranslate2 call, as they do in a real run.
+    return Translator(find_package("nb", "en", store), threads=1, spread_batches=1)
 
 
 def test_limits_are_read_from_the_model(installed_models, run_on_models, short_models):
@@ -162,7 +165,12 @@ def check_article(out: Path, summary: dict) -> None:
     others = [r for r in rows if r not in flagged]
     assert others and all(r["target"] == r["source"] for r in others)
     (result,) = summary["results"]
-    assert any("block 4 sentence 1: flagged position-limit" in w for w in result["warnings"])
+    # Which of the two flags depends on the sentences sharing its batch (how far
+    # decoding may run); either way the warning names the sentence.
+    assert any(
+        re.search(r"block 4 sentence 1: flagged (position-limit|failed)", w)
+        for w in result["warnings"]
+    )
 
 
 def test_the_article_is_exported_and_the_cli_exits_3(tmp_path, article, run_on_models):
@@ -186,7 +194,11 @@ def test_the_article_is_exported_and_the_cli_exits_3(tmp_path, article, run_on_m
     )
     assert result.exit_code == 3, result.output
     check_article(out, json.loads(result.stdout))
-    assert "flagged position-limit: decoding reached the model's position limit" in (result.stderr)
+    assert re.search(
+        r"flagged position-limit: decoding reached the model's position limit"
+        r"|flagged failed: .*did not stop within 256 tokens",
+        result.stderr,
+    )
     human = CliRunner().invoke(
         app,
         [

@@ -13,6 +13,8 @@ and 2-2, within and across paragraphs. It needs no model:
   link scores their Dice overlap;
 * paragraph boundaries as soft anchors (a link that ends a paragraph on one
   side only, or merges sentences of two paragraphs, pays a small penalty);
+* punctuation structure a translation keeps: how a link's last sentences end,
+  how many sentence stops and quotation marks each side has;
 * optionally, when the caller has a machine translation of every source
   sentence, the chrF of that translation against each candidate target (as
   Bleualign does with BLEU).

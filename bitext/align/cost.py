@@ -11,6 +11,7 @@ one band of the search, built by `CostModel.band`.
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
@@ -43,7 +44,7 @@ class AlignParams:
     length_ratio: float | None = None  # None: estimate from the document pair
     deletion_length_cap: float = 3.0  # length cost of a 1-0/0-1 link is capped
     anchor_weight: float = 6.0
-    anchor_offset: float = 0.4  # similarity a link needs to break even
+    anchor_offset: float = 0.3  # similarity a link needs to break even
     mt_weight: float = 6.0
     mt_offset: float = 0.3  # chrF a link needs to break even
     paragraph_penalty: float = 1.5  # link ends a paragraph on one side only
@@ -55,6 +56,18 @@ class AlignParams:
     # anchors but shares none with the other side: it is most likely a
     # sentence without counterpart, not part of the link.
     part_penalty: float = 1.0
+    # A link pays this when its last source and last target sentence end
+    # differently (a full stop, a question mark, an exclamation mark, a colon,
+    # or no mark at all, as a headline): translations keep the sentence type.
+    end_penalty: float = 2.0
+    # A link pays this for each sentence-ending mark (. ? ! …, before a capital
+    # or at the end) that one side has more than the other, beyond the one a
+    # merge may drop per merged sentence; at most two: translations keep
+    # the number of sentences.
+    stop_penalty: float = 1.0
+    # A link pays this for each quotation mark (" « » “ ” „) one side has more
+    # than the other, at most two: a translation quotes what its source quotes.
+    quote_penalty: float = 0.5
     band: int = 30  # initial half-width of the band
     max_widen: int = 4  # times the band may double when the path nears its edge
 
@@ -72,6 +85,9 @@ LENGTH_ONLY = AlignParams(
     cross_paragraph_penalty=0.0,
     orphan_bonus=0.0,
     part_penalty=0.0,
+    end_penalty=0.0,
+    stop_penalty=0.0,
+    quote_penalty=0.0,
 )
 """Plain Gale-Church (1993): length costs and their published priors only."""
 
@@ -93,6 +109,21 @@ def flatten(paragraphs: list[list[str]]) -> tuple[list[str], np.ndarray, np.ndar
     return sentences, np.array(starts, bool), np.array(ends, bool)
 
 
+_CLOSERS = "\"'»”’)]"
+_QUOTE_MARKS = '"«»“”„'
+_END_MARKS = {".": 1, "…": 1, "?": 2, "!": 3, ":": 4}
+
+
+_STOP = re.compile(r"[.?!…][\"'»”’)]*(?:\s+(?=[\"'«“‘(–-]*[A-ZÆØÅÄÖÜ])|\s*$)")
+
+
+def end_mark(sentence: str) -> int:
+    """How a sentence ends: 1 full stop, 2 question, 3 exclamation, 4 colon,
+    0 no mark (a headline, a sub-heading, a line cut off)."""
+    text = sentence.rstrip().rstrip(_CLOSERS).rstrip()
+    return _END_MARKS.get(text[-1:], 0)
+
+
 @dataclass
 class Side:
     """One document's flat sentences, paragraph flags and running length."""
@@ -105,6 +136,11 @@ class Side:
     def __post_init__(self) -> None:
         lengths = np.array([len(s.strip()) for s in self.sentences], float)
         self.cumlen = np.concatenate([[0.0], np.cumsum(lengths)])
+        self.end_marks = np.array([0] + [end_mark(s) for s in self.sentences], np.int8)
+        stops = np.array([len(_STOP.findall(s)) for s in self.sentences], float)
+        self.cumstops = np.concatenate([[0.0], np.cumsum(stops)])
+        quotes = np.array([sum(map(s.count, _QUOTE_MARKS)) for s in self.sentences], float)
+        self.cumquotes = np.concatenate([[0.0], np.cumsum(quotes)])
 
 
 _ERFCC = (
@@ -354,6 +390,22 @@ class CostModel:
             ALIGN_CHRF_BETA,
         )
 
+    def _structure_cost(self, a: int, b: int, ii: np.ndarray, jj: np.ndarray):
+        """Punctuation structure a translation keeps: how the link's last
+        sentences end, how many sentence stops and quotation marks each side
+        has (issue 26: a link that mismatches them is most likely wrong)."""
+        p, src, tgt = self.p, self.src, self.tgt
+        iic = np.clip(ii, a, self.n)
+        jjc = np.clip(jj, b, self.m)
+        cost = p.end_penalty * (src.end_marks[iic] != tgt.end_marks[jjc])
+        ds = src.cumstops[iic] - src.cumstops[iic - a]
+        dt = tgt.cumstops[jjc] - tgt.cumstops[jjc - b]
+        slack = a + b - 2  # a translator who merges two sentences drops a stop
+        cost = cost + p.stop_penalty * np.minimum(np.maximum(np.abs(ds - dt) - slack, 0), 2)
+        qs = src.cumquotes[iic] - src.cumquotes[iic - a]
+        qt = tgt.cumquotes[jjc] - tgt.cumquotes[jjc - b]
+        return cost + p.quote_penalty * np.minimum(np.abs(qs - qt), 2)
+
     def cost(self, band: Band, a: int, b: int, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
         """Cost of a-b links ending at source ii and target jj (see `AlignParams`)."""
         p = self.p
@@ -373,6 +425,7 @@ class CostModel:
             cost = cost - p.anchor_weight * np.where(mass > 0, sim - p.anchor_offset, 0.0)
         if p.part_penalty and self.anchors is not None and (a == 2 or b == 2):
             cost = cost + p.part_penalty * self._orphan_parts(band, a, b, ii, jj)
+        cost = cost + self._structure_cost(a, b, ii, jj)
         if chrf_score is not None:
             cost = cost - p.mt_weight * (chrf_score - p.mt_offset)
         if p.paragraph_penalty or p.cross_paragraph_penalty:
