@@ -111,11 +111,10 @@ def index_url(explicit: str | None = None) -> str:
     """
     base = explicit or os.environ.get(INDEX_ENV)
     if not base:
-        # argostranslate's settings.json, read the way argostranslate reads it
-        # (importing its settings module creates its data folders; acceptable).
-        from argostranslate.settings import get_setting
+        # argostranslate's settings.json, read the way argostranslate reads it.
+        from bitext.argos import argos_setting
 
-        base = get_setting(INDEX_ENV, default=DEFAULT_INDEX)
+        base = argos_setting(INDEX_ENV, default=DEFAULT_INDEX)
     if base.endswith(".json"):
         return base
     return base if base.endswith("/index.json") else base.rstrip("/") + "/index.json"

@@ -4,8 +4,8 @@ argostranslate's own `install_from_path`/`uninstall` import its translation
 module (and so stanza), which bitext's environment leaves out; they also unzip
 straight into the packages folder. Here an archive is checked first, unpacked
 into a temporary folder beside the destination and renamed into place, so a
-package is either fully installed or not there at all. Packages are read with
-`argostranslate.package.Package`, exactly as Argos reads them.
+package is either fully installed or not there at all. Packages are read by
+`bitext.argos`, exactly as Argos reads them.
 
 Crash safety: every change to the store happens under a lock file, ends with a
 rename, and leaves only dot-named temporaries behind if interrupted; the next
@@ -120,10 +120,13 @@ class InstalledPackage:
         return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
 
     def load_argos(self):
-        """The argostranslate Package (its tokenizer is what bitext uses)."""
-        from argostranslate.package import Package
+        """The package's metadata and tokenizer, read by `bitext.argos`."""
+        from bitext.argos import ArgosPackage, TokenizerMissing
 
-        return Package(self.path)
+        try:
+            return ArgosPackage(self.path)
+        except TokenizerMissing as exc:
+            raise ModelError(str(exc)) from exc
 
 
 def models_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
