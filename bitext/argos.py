@@ -22,6 +22,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+#: argostranslate's default package index (its `ARGOS_PACKAGE_INDEX` setting):
+#: the one address every message names, unless a mirror is configured.
+DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
+INDEX_ENV = "ARGOS_PACKAGE_INDEX"
 #: Where argostranslate keeps its settings: $XDG_CONFIG_HOME or ~/.config
 #: (under a snap, $SNAP_USER_DATA), then `argos-translate/settings.json`.
 SETTINGS_FOLDER = "argos-translate"
@@ -55,6 +59,18 @@ def argos_setting(key: str, default: Any = None) -> Any:
     if isinstance(settings, dict) and settings.get(key) is not None:
         return settings[key]
     return default
+
+
+def index_url(explicit: str | None = None) -> str:
+    """The index address: `--index`, else the ARGOS_PACKAGE_INDEX setting, else Argos's.
+
+    Like argostranslate, a base address gets `index.json` appended; an
+    address ending in `.json` is used as it is.
+    """
+    base = explicit or argos_setting(INDEX_ENV, default=DEFAULT_INDEX)
+    if base.endswith(".json"):
+        return base
+    return base.rstrip("/") + "/index.json"
 
 
 class SentencePieceTokenizer:

@@ -48,11 +48,6 @@ _REPLACE_PREFIX = ".tmp-replace-"
 #: kill it exactly there.
 PAUSE_ENV = "BITEXT_TEST_PAUSE_AT"
 
-#: Where Argos packages are published, for the error shown when one is missing.
-ARGOS_DOWNLOAD_HINT = (
-    "https://www.argosopentech.com/argospm/index/ (file translate-{frm}_{to}-*.argosmodel)"
-)
-
 
 @dataclass(frozen=True)
 class Pinned:
@@ -130,10 +125,12 @@ class InstalledPackage:
 
 
 def models_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The models folder: the explicit one, $BITEXT_MODELS_DIR, or ./models."""
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get(MODELS_DIR_ENV) or "models")
+    """The models folder: the explicit one, $BITEXT_MODELS_DIR, or ./models.
+
+    Absolute, so that every message names the folder whatever the user's
+    current folder is.
+    """
+    return Path(explicit or os.environ.get(MODELS_DIR_ENV) or "models").absolute()
 
 
 def sha256_file(path: Path) -> str:
@@ -591,19 +588,40 @@ def find_package(
 
 
 def missing_model_message(from_code: str, to_code: str, directory: Path) -> str:
-    """What to do when a pair is not installed: the command and where to get the file."""
+    """What to do when a pair is not installed: the command and where to get the file.
+
+    Commands are written the way bitext was started (`uv run bitext` in a
+    clone, `bitext` when installed); the only address named is the package
+    index in effect (a mirror's, with ARGOS_PACKAGE_INDEX) and, for a pair
+    whose archive bitext knows, that archive's link from the index.
+    """
+    from bitext.argos import index_url
+    from bitext.invocation import command, python_prefix
+
+    directory = Path(directory).absolute()
+    code = f"translate-{from_code}_{to_code}"
+    known = sorted((v, p) for (c, v), p in PINNED.items() if c == code)
+    filename = PurePosixPath(known[-1][1].url).name if known else f"{code}-VERSION.argosmodel"
+    fetch = (
+        f"  {known[-1][1].url}\n  (listed in the package index {index_url()})"
+        if known
+        else (f"  the package index {index_url()}")
+    )
+    pair = f"{from_code}-{to_code}"
+    languages = "" if (from_code, to_code) == ("nb", "en") else (
+        f" --from-code {from_code} --to-code {to_code}"
+    )
     return (
         f"No translation model for {from_code} -> {to_code} is installed in {directory}.\n"
         f"Download and install it (needs network):\n"
-        f"  bitext models install {from_code}-{to_code} --models-dir {directory}\n"
-        f"  (or add --download to bitext translate)\n"
+        f"  {command('models', 'install', pair, '--models-dir', str(directory))}\n"
+        f"  (or add --download to {command('translate')})\n"
         f"Offline, install it from an .argosmodel file:\n"
-        f"  bitext models install translate-{from_code}_{to_code}-1_9.argosmodel"
-        f" --models-dir {directory}\n"
-        f"Get the file on a connected machine from the Argos package index:\n"
-        f"  {ARGOS_DOWNLOAD_HINT.format(frm=from_code, to=to_code)}\n"
-        f"For an offline test, build the project's copy model:\n"
-        f"  python -m bitext.copymodel models/copy.argosmodel"
+        f"  {command('models', 'install', filename, '--models-dir', str(directory))}\n"
+        f"Get the file on a connected machine from:\n{fetch}\n"
+        f"For an offline test, build the project's test model (it copies its input):\n"
+        f"  {python_prefix()} -m bitext.copymodel copy.argosmodel{languages}\n"
+        f"  {command('models', 'install', 'copy.argosmodel', '--models-dir', str(directory))}"
     )
 
 
