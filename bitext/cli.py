@@ -19,23 +19,24 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from bitext.clihelp import App
 from bitext.limits import MB, Limits
 from bitext.runs import MissingModel, RequestError
 
-app = typer.Typer(
+app = App(
     help="Offline Norwegian-to-English translation with side-by-side exports.\n\n"
     "Example: bitext translate seeds/ -o exports/",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-models_app = typer.Typer(
+models_app = App(
     help="Find, install, list, verify and remove Argos translation packages.\n\n"
     "Example: bitext models install nb-en",
     no_args_is_help=True,
 )
 app.add_typer(models_app, name="models")
-memory_app = typer.Typer(
+memory_app = App(
     help="The translation memory: every sentence translated, and the reviewed (human) "
     "translations imported from corrected exports, reused by later runs.\n\n"
     "Example: bitext memory import reviewed/article.xlsx",
@@ -46,7 +47,7 @@ app.add_typer(memory_app, name="memory")
 app.add_typer(
     memory_app, name="cache", hidden=True, help="Old name of 'bitext memory' (still works)."
 )
-glossary_app = typer.Typer(
+glossary_app = App(
     help="Glossaries: English spellings of names and fixed translations of terms.\n\n"
     "Example: bitext glossary check my_terms.tsv seeds/",
     no_args_is_help=True,
@@ -54,6 +55,33 @@ glossary_app = typer.Typer(
 app.add_typer(glossary_app, name="glossary")
 
 EXIT_OK, EXIT_FAILED, EXIT_REQUEST = 0, 1, 2
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from bitext import version_line
+
+        typer.echo(version_line())
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            help="Print the versions of bitext, CTranslate2 and Python, and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Offline Norwegian-to-English translation with side-by-side exports.
+
+    Example: bitext translate seeds/ -o exports/
+    """
 
 Formats = Annotated[
     str,
@@ -302,7 +330,12 @@ def translate(
         str, typer.Option("--device", help="auto (CUDA when CTranslate2 sees a GPU), cpu or cuda.")
     ] = "auto",
     compute_type: Annotated[
-        str, typer.Option("--compute-type", help="CTranslate2 compute type (default: int8 on CPU).")
+        str,
+        typer.Option(
+            "--compute-type",
+            help="CTranslate2 compute type (default: int8 on CPU, int8_float16 on GPU).",
+            show_default=False,
+        ),
     ] = "default",
     models_dir: ModelsDir = None,
     download: Annotated[
@@ -338,8 +371,9 @@ def translate(
         str,
         typer.Option(
             "--engine",
+            # `\[`: Rich would read `[ray]` as markup and drop it.
             help="local (this process) or ray (a Ray cluster; needs the extra: "
-            "pip install 'bitext[ray]').",
+            "pip install 'bitext\\[ray]').",
         ),
     ] = "local",
     ray_address: Annotated[
