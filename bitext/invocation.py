@@ -33,8 +33,11 @@ def command_prefix(environ: os._Environ | dict | None = None, argv0: str | None 
 
 
 def python_prefix(environ: os._Environ | dict | None = None) -> str:
-    """`uv run python` under uv, else `python`: for `python -m bitext.copymodel` hints."""
-    return "uv run python" if _through_uv(os.environ if environ is None else environ) else "python"
+    """`uv run python` under uv, else this interpreter's path (pipx and `uv tool`
+    keep bitext in an environment of its own): for `-m bitext.copymodel` hints."""
+    if _through_uv(os.environ if environ is None else environ):
+        return "uv run python"
+    return shlex.quote(sys.executable)
 
 
 def command(*words: str) -> str:

@@ -100,6 +100,9 @@ class InstalledPackage:
     target_prefix: str = ""
     files: dict = field(default_factory=dict, repr=False)
     tree_sha256: str | None = None
+    #: What a test package (`bitext.copymodel`: metadata "test_model") says it
+    #: is; None for a real translation model.
+    test_note: str | None = None
 
     @property
     def pair(self) -> str:
@@ -107,8 +110,9 @@ class InstalledPackage:
 
     @property
     def label(self) -> str:
-        """Code and version, as exports name the model."""
-        return f"{self.code} {self.version}".strip()
+        """Code and version, as exports name the model; a test model says it is one."""
+        label = f"{self.code} {self.version}".strip()
+        return f"{label} ({self.test_note})" if self.test_note else label
 
     @property
     def size_bytes(self) -> int:
@@ -548,7 +552,15 @@ def read_installed(package_dir: Path) -> InstalledPackage:
         target_prefix=metadata.get("target_prefix", "") or "",
         files=record.get("files") or {},
         tree_sha256=record.get("tree_sha256"),
+        test_note=_test_note(metadata),
     )
+
+
+def _test_note(metadata: dict) -> str | None:
+    if metadata.get("test_model") is not True:
+        return None
+    note = metadata.get("description")
+    return note.strip() if isinstance(note, str) and note.strip() else "test model"
 
 
 def list_installed(directory: str | os.PathLike[str] | None = None) -> list[InstalledPackage]:

@@ -40,6 +40,7 @@ from bitext.rendering import (
 )
 from bitext.runs import (
     MissingModel,
+    NoArticles,
     RequestError,
     Result,
     RunOptions,
@@ -388,8 +389,11 @@ def translate_paths(
     unread: list[tuple[Path, str]] = []
     with refusing(RequestError):
         check_formats(options.formats)
+        paths = list(paths)
         files = list(find_articles(paths, skipped=unread))
         check_writable(options.output_dir)
+    if not files:
+        raise NoArticles(paths, unread)
     run = _Run(options, translator_factory, files, stop, progress)
     summary = RunSummary()
     engine = None

@@ -105,6 +105,10 @@ def read_document(
     return document
 
 
+#: How `skipped_reason` begins: a file left out because no reader takes it.
+NOT_AN_ARTICLE = "not an article format"
+
+
 def find_articles(
     paths: Iterable[str | os.PathLike[str]], skipped: list[tuple[Path, str]] | None = None
 ) -> Iterator[Path]:
@@ -180,4 +184,4 @@ def skipped_reason(path: Path) -> str:
         kind = f"a {suffix} file ({mime})"
     else:
         kind = f"a {suffix} file"
-    return f"not an article format: {kind}; bitext reads {', '.join(ARTICLE_SUFFIXES)}"
+    return f"{NOT_AN_ARTICLE}: {kind}; bitext reads {', '.join(ARTICLE_SUFFIXES)}"
