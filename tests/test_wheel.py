@@ -83,11 +83,18 @@ def _size_mb(folder: Path) -> int:
     return total // 1_000_000
 
 
+def _uv() -> list[str]:
+    """The uv running this test ($UV under `uv run`), else uv on PATH, else `python3 -m uv`."""
+    if os.environ.get("UV"):
+        return [os.environ["UV"]]
+    return [shutil.which("uv")] if shutil.which("uv") else ["python3", "-m", "uv"]
+
+
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory) -> dict[str, Path]:
     """The sdist and the wheel, built by `uv build` from the repository."""
     out = tmp_path_factory.mktemp("dist")
-    _run([sys.executable, "-m", "uv", "build", "--out-dir", out], ROOT, timeout=PIP_TIMEOUT)
+    _run([*_uv(), "build", "--out-dir", out], ROOT, timeout=PIP_TIMEOUT)
     wheels, sdists = list(out.glob("*.whl")), list(out.glob("*.tar.gz"))
     assert len(wheels) == 1 and len(sdists) == 1, list(out.iterdir())
     return {"wheel": wheels[0], "sdist": sdists[0]}
@@ -112,12 +119,26 @@ def _route(python: Path, bitext: list, work: Path, inputs: Path, env: dict) -> d
     started = time.monotonic()
     version = _run([*bitext, "--version"], work, env).stdout.strip()
     _run([python, "-m", "bitext.copymodel", "copy.argosmodel"], work, env)
-    installed = _run([*bitext, "models", "install", "copy.argosmodel", "--models-dir", "models"],
-                     work, env).stdout
+    installed = _run(
+        [*bitext, "models", "install", "copy.argosmodel", "--models-dir", "models"], work, env
+    ).stdout
     listed = _run([*bitext, "models", "list", "--models-dir", "models"], work, env).stdout
     translated = _run(
-        [*bitext, "translate", inputs, "-o", "out", "--format", FORMATS, "--combine",
-         "--models-dir", "models", "--threads", "1", "--json"],
+        [
+            *bitext,
+            "translate",
+            inputs,
+            "-o",
+            "out",
+            "--format",
+            FORMATS,
+            "--combine",
+            "--models-dir",
+            "models",
+            "--threads",
+            "1",
+            "--json",
+        ],
         work,
         env,
     )
@@ -183,9 +204,12 @@ def _check(result: dict, uv_route: dict, max_mb: int) -> None:
     assert "test model" in result["listed"]
     summary = result["summary"]
     assert summary["done"] == 4 and summary["failed"] == 0, summary
-    assert summary == {**uv_route["summary"], "files": summary["files"],
-                       "combined_files": summary["combined_files"],
-                       "results": summary["results"]}
+    assert summary == {
+        **uv_route["summary"],
+        "files": summary["files"],
+        "combined_files": summary["combined_files"],
+        "results": summary["results"],
+    }
     _same_exports(result["out"], uv_route["out"])
 
 
@@ -204,8 +228,21 @@ def test_pip_install_of_the_repository_with_ray(inputs, uv_route, tmp_path):
     env = _clean_env(BITEXT_CACHE_DIR=str(tmp_path / "ray-cache"))
     bitext = tmp_path / "venv" / "bin" / "bitext"
     _run(
-        [bitext, "translate", inputs, "-o", "ray-out", "--format", FORMATS, "--engine", "ray",
-         "--models-dir", "models", "--threads", "1"],
+        [
+            bitext,
+            "translate",
+            inputs,
+            "-o",
+            "ray-out",
+            "--format",
+            FORMATS,
+            "--engine",
+            "ray",
+            "--models-dir",
+            "models",
+            "--threads",
+            "1",
+        ],
         tmp_path / "work",
         env,
     )
@@ -218,5 +255,22 @@ def _local_exports_without_combine(uv_route, inputs):
     python = Path(sys.executable)
     work = uv_route["out"].parent
     env = _clean_env(BITEXT_CACHE_DIR=str(work / "cache-local"))
-    _run([python, "-m", "bitext", "translate", inputs, "-o", "out-local", "--format", FORMATS,
-          "--models-dir", "models", "--threads", "1"], work, env)
+    _run(
+        [
+            python,
+            "-m",
+            "bitext",
+            "translate",
+            inputs,
+            "-o",
+            "out-local",
+            "--format",
+            FORMATS,
+            "--models-dir",
+            "models",
+            "--threads",
+            "1",
+        ],
+        work,
+        env,
+    )
