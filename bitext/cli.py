@@ -84,6 +84,7 @@ def _main(
     Example: bitext translate seeds/ -o exports/
     """
 
+
 Formats = Annotated[
     str,
     typer.Option("--format", "-f", help="Comma-separated formats: docx,tsv,tmx,jsonl,xlsx,xliff."),

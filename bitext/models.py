@@ -620,8 +620,10 @@ def missing_model_message(from_code: str, to_code: str, directory: Path) -> str:
         else (f"  the package index {index_url()}")
     )
     pair = f"{from_code}-{to_code}"
-    languages = "" if (from_code, to_code) == ("nb", "en") else (
-        f" --from-code {from_code} --to-code {to_code}"
+    languages = (
+        ""
+        if (from_code, to_code) == ("nb", "en")
+        else (f" --from-code {from_code} --to-code {to_code}")
     )
     return (
         f"No translation model for {from_code} -> {to_code} is installed in {directory}.\n"
