@@ -99,7 +99,7 @@ def test_counted(n, noun, expected):
         ({"UV": "/opt/uv", "VIRTUAL_ENV": sys.prefix}, "/x/.venv/bin/bitext", "uv run bitext"),
         ({"UV": "/opt/uv"}, "/x/bin/bitext", "uv run bitext"),
         ({"UV": "/opt/uv", "VIRTUAL_ENV": "/elsewhere/venv"}, "/x/bin/bitext", "bitext"),
-        ({}, "/home/u/.local/bin/bitext", "bitext"),
+        ({}, "/x/.local/bin/bitext", "bitext"),
         ({}, "/x/bitext/__main__.py", "python -m bitext"),
         ({"UV": "/opt/uv"}, "/x/bitext/__main__.py", "uv run python -m bitext"),
     ],
