@@ -193,7 +193,7 @@ def test_summary_counts_documents_apart_from_other_files_and_names_the_test_mode
         "-o",
         "out",
         "--format",
-        "docx,xliff,tsv",
+        "docx,xliff,tmx,xlsx,tsv",
         "--models-dir",
         str(installed_models),
         "--threads",
@@ -211,6 +211,11 @@ def test_summary_counts_documents_apart_from_other_files_and_names_the_test_mode
     with zipfile.ZipFile(out / f"{SEED.stem}.docx") as docx:
         assert label in docx.read("word/document.xml").decode("utf-8")
     assert label in (out / f"{SEED.stem}.xlf").read_text(encoding="utf-8")
+    tmx = (out / f"{SEED.stem}.tmx").read_text(encoding="utf-8")
+    assert f'<prop type="x-model">{label}</prop>' in tmx.split("</header>")[0]
+    from openpyxl import load_workbook
+
+    assert load_workbook(out / f"{SEED.stem}.xlsx").properties.description == f"Model: {label}"
 
 
 def test_models_list_and_install_say_test_model(tmp_path, copy_model_archive):

@@ -17,7 +17,7 @@ so the same rows always give the same bytes. Characters XML cannot hold
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from bitext import __version__
 from bitext.documents import BilingualRow
@@ -72,16 +72,23 @@ def add_unit(store, source: str, source_lang: str, target: str, target_lang: str
     return unit
 
 
-def finish(store) -> bytes:
-    """The store's bytes, with a header that names bitext and carries no date."""
+def finish(store, models: Sequence[str] = ()) -> bytes:
+    """The store's bytes, with a header that names bitext (and each model as an
+    `x-model` prop) and carries no date."""
+    from lxml import etree
+
     header = store.document.getroot().find(store.namespaced("header"))
     header.set("creationtool", "bitext")
     header.set("creationtoolversion", __version__)
     header.set("srclang", store.sourcelanguage)
+    for model in models:
+        prop = etree.SubElement(header, store.namespaced("prop"))
+        prop.set("type", "x-model")
+        prop.text = xml_safe(model)
     return bytes(store)
 
 
-def render_rows(rows: Iterable[BilingualRow]) -> bytes:
+def render_rows(rows: Iterable[BilingualRow], models: Sequence[str] = ()) -> bytes:
     rows = [r for r in rows if in_memory(r)]
     store = new_store(r.source_lang for r in rows)
     for row in rows:
@@ -89,7 +96,7 @@ def render_rows(rows: Iterable[BilingualRow]) -> bytes:
             store, row.source, row.source_lang, row.target, row.target_lang, _properties(row)
         )
         unit.xmlelement.set("tuid", f"{row.document}:{row.block}.{row.sentence}")
-    return finish(store)
+    return finish(store, models)
 
 
 class TmxExporter(RecordExporter):
@@ -98,8 +105,8 @@ class TmxExporter(RecordExporter):
     suffix = ".tmx"
     per_sentence_only = True
 
-    def write(self, records: Iterable[BilingualRow]) -> bytes:
-        return render_rows(records)
+    def write(self, records: Iterable[BilingualRow], models: Sequence[str] = ()) -> bytes:
+        return render_rows(records, models)
 
 
 EXPORTER = TmxExporter()
