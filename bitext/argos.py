@@ -102,13 +102,14 @@ class BPETokenizer:
         self.model_file = model_file
         self.from_code, self.to_code = from_code, to_code
         self._parts = None
-        from importlib.util import find_spec
-
-        if find_spec("sacremoses") is None or find_spec("subword_nmt") is None:
+        try:
+            import sacremoses  # noqa: F401
+            import subword_nmt  # noqa: F401
+        except ImportError as exc:
             raise TokenizerMissing(
                 f"{model_file.parent}: this package uses BPE tokenization, which "
                 "needs the extra: pip install 'bitext[bpe]'"
-            )
+            ) from exc
 
     def _loaded(self):
         if self._parts is None:

@@ -22,7 +22,7 @@ from bitext.engine import DecodeOptions, Translator
 from bitext.exporters import check_formats, write_combined
 from bitext.exporters.docx import run_date
 from bitext.limits import Limits
-from bitext.models import InstalledPackage, find_package, models_dir
+from bitext.models import InstalledPackage, ModelError, find_package, models_dir
 from bitext.outputs import (
     OutputError,
     atomic_write_bytes,
@@ -328,7 +328,11 @@ class _Run:
     def translator(self, source: str) -> Translator:
         key = (source, self.options.target_lang)
         if key not in self.translators:
-            self.translators[key] = self.translator_factory(self.package_for(source), self.options)
+            package = self.package_for(source)
+            try:
+                self.translators[key] = self.translator_factory(package, self.options)
+            except ModelError as exc:  # a package that cannot load (a BPE one without [bpe])
+                raise RequestError(str(exc)) from exc
         return self.translators[key]
 
 

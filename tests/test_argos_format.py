@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -176,3 +177,45 @@ def test_bitext_imports_no_argostranslate(copy_model_archive, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "Dette er en test."
+
+
+def test_bpe_package_without_the_extra_fails_its_documents_with_the_install_command(
+    bpe_package, installed_models, tmp_path
+):
+    """subword-nmt blocked from importing stands for an install without `bitext[bpe]`."""
+    copy = next(p for p in installed_models.iterdir() if (p / "metadata.json").is_file())
+    package = tmp_path / "bpe-package"
+    shutil.copytree(bpe_package, package)
+    shutil.copytree(copy / "model", package / "model")
+    store = tmp_path / "models"
+    from bitext.models import install_folder
+
+    install_folder(package, store)
+    code = (
+        "import sys, runpy\n"
+        "sys.modules['subword_nmt'] = None  # import subword_nmt: ImportError\n"
+        "runpy.run_module('bitext', run_name='__main__')\n"
+    )
+    seed = sorted((ROOT / "seeds").glob("*.txt"))[0]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "translate",
+            str(seed),
+            "-o",
+            str(tmp_path / "out"),
+            "--models-dir",
+            str(store),
+            "--no-cache",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "uses BPE tokenization, which needs the extra: pip install 'bitext[bpe]'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

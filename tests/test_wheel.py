@@ -45,8 +45,9 @@ pytestmark = [
 
 #: The issue's budget for a base environment, pip included (MB, as `du -sm`).
 MAX_BASE_MB = 420
-#: With the `ray` extra: the base plus Ray Core's wheel as installed (~170 MB).
-MAX_RAY_MB = 600
+#: With the `ray` extra: measured 629 MB on Python 3.11 (Ray Core and its
+#: dependencies, byte-compiled by pip); the bound catches a heavy newcomer.
+MAX_RAY_MB = 660
 #: Distributions that must never come with bitext.
 HEAVY = {"torch", "stanza", "spacy", "argostranslate", "minisbd", "onnxruntime"}
 FORMATS = "docx,tsv,tmx,jsonl,xlsx,xliff"
