@@ -75,7 +75,11 @@ class Connection:
             return
         quiet = {} if verbose else {"logging_level": logging.ERROR, "log_to_driver": False}
         if address is None:  # a private runtime on this machine, loopback only
-            ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, **quiet)
+            # "local": a new runtime even when another user's Ray runs here
+            # (a plain ray.init() joins the newest cluster it finds in /tmp/ray).
+            ray.init(
+                address="local", _node_ip_address="127.0.0.1", include_dashboard=False, **quiet
+            )
         else:  # a driver joining a loopback cluster must find its raylet there too
             node = {"_node_ip_address": "127.0.0.1"} if local else {}
             ray.init(address=address, **node, **quiet)
