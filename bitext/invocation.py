@@ -26,7 +26,7 @@ def command_prefix(environ: os._Environ | dict | None = None, argv0: str | None 
     """`uv run bitext`, `python -m bitext` or `bitext`: how to run bitext again here."""
     environ = os.environ if environ is None else environ
     argv0 = sys.argv[0] if argv0 is None else argv0
-    module = Path(argv0).name == "__main__.py"
+    module = Path(argv0).name == "__main__.py" and Path(argv0).parent.name == "bitext"
     if _through_uv(environ):
         return "uv run python -m bitext" if module else "uv run bitext"
     return "python -m bitext" if module else "bitext"

@@ -101,6 +101,7 @@ def test_counted(n, noun, expected):
         ({"UV": "/opt/uv", "VIRTUAL_ENV": "/elsewhere/venv"}, "/x/bin/bitext", "bitext"),
         ({}, "/x/.local/bin/bitext", "bitext"),
         ({}, "/x/bitext/__main__.py", "python -m bitext"),
+        ({}, "/x/pytest/__main__.py", "bitext"),
         ({"UV": "/opt/uv"}, "/x/bitext/__main__.py", "uv run python -m bitext"),
     ],
 )
