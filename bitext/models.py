@@ -620,11 +620,6 @@ def missing_model_message(from_code: str, to_code: str, directory: Path) -> str:
         else (f"  the package index {index_url()}")
     )
     pair = f"{from_code}-{to_code}"
-    languages = (
-        ""
-        if (from_code, to_code) == ("nb", "en")
-        else (f" --from-code {from_code} --to-code {to_code}")
-    )
     return (
         f"No translation model for {from_code} -> {to_code} is installed in {directory}.\n"
         f"Download and install it (needs network):\n"
@@ -632,10 +627,15 @@ def missing_model_message(from_code: str, to_code: str, directory: Path) -> str:
         f"  (or add --download to {command('translate')})\n"
         f"Offline, install it from an .argosmodel file:\n"
         f"  {command('models', 'install', filename, '--models-dir', str(directory))}\n"
-        f"Get the file on a connected machine from:\n{fetch}\n"
-        f"For an offline test, build the project's test model (it copies its input):\n"
-        f"  {python_prefix()} -m bitext.copymodel copy.argosmodel{languages}\n"
-        f"  {command('models', 'install', 'copy.argosmodel', '--models-dir', str(directory))}"
+        f"Get the file on a connected machine from:\n{fetch}"
+        # The project's copy model is nb -> en only: never suggested for another pair.
+        + (
+            "\nFor an offline test, build the project's test model (it copies its input):\n"
+            f"  {python_prefix()} -m bitext.copymodel copy.argosmodel\n"
+            f"  {command('models', 'install', 'copy.argosmodel', '--models-dir', str(directory))}"
+            if (from_code, to_code) == ("nb", "en")
+            else ""
+        )
     )
 
 
