@@ -188,9 +188,18 @@ def _pip_route(spec: str, tmp: Path, inputs: Path) -> dict:
     return result
 
 
+def _exports(folder: Path) -> list[Path]:
+    """The export files of an output folder (not its run record, `.bitext-record.json`,
+    which names the run's own paths and times)."""
+    return sorted(
+        p.relative_to(folder)
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    )
+
+
 def _same_exports(a: Path, b: Path) -> None:
-    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
-    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    files_a, files_b = _exports(a), _exports(b)
     assert files_a == files_b and len(files_a) >= 4 * 6
     _, mismatch, errors = filecmp.cmpfiles(a, b, [str(p) for p in files_a], shallow=False)
     assert mismatch == [] and errors == []
