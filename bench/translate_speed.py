@@ -29,9 +29,19 @@ translations. Built once into bench/out/ (git-ignored).
 Corpus: the Bokmål side of NTREX-128 dev (lines with the same document id
 joined into an article, one paragraph per line) plus seeds/.
 
+(issue 27, --layouts) cold runs end to end with 1 x N and N x 1 (--replicas,
+    --threads), the layout chosen by calibration, and today's code (git ref
+    --baseline-ref, extracted under bench/out/ and put first on PYTHONPATH),
+    against raw CTranslate2 at 1 x N and N x 1 in the engine's own batches
+    (bitext.engine.plan_batches); peak RSS of each (its own subprocess); the
+    calibration's cost; the seeds' cold start (time from process start to the
+    first translated batch), today vs now; and each arm's output against the
+    fastest raw arm's, sentence for sentence (glossary off in these arms).
+
     uv run python bench/translate_speed.py                   # everything
     uv run python bench/translate_speed.py --docs 8 --argos-docs 3 --repeat 1
     uv run python bench/translate_speed.py --flatness-only
+    uv run python bench/translate_speed.py --layouts-only --layout-docs 40 --repeat 3
 """
 
 from __future__ import annotations
@@ -359,6 +369,255 @@ def flatness(threads: int, small: int, large: int) -> None:
     print(f"ratio {large}/{small}: {peaks[large] / peaks[small]:.2f} (goal <= 1.2)")
 
 
+# -- thread layouts (issue 27) -------------------------------------------------
+
+
+def baseline_tree(ref: str) -> Path:
+    """`ref`'s bitext package (today's code) extracted under bench/out/, once."""
+    sha = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", ref], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    folder = OUT / f"baseline-{sha[:12]}"
+    if not (folder / "bitext" / "__init__.py").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", sha, "bitext"], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def run_layout_worker(kind: str, env: dict[str, str], *args: str) -> dict:
+    """A `--_layout_worker` subprocess (its own peak RSS); its JSON line."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--_layout_worker", kind, str(time.time()), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **env},
+        timeout=3600,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"{kind} worker failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _layout_worker(kind: str, spawned: str, *args: str) -> None:
+    """kind "raw": raw CTranslate2 at a layout on the corpus' model sentences;
+    "pipeline": translate_paths cold, with --replicas/--threads or the chosen
+    layout; "calibrate": the layout chosen for this machine (and its cost)."""
+    spawned_at = float(spawned)
+    if kind == "raw":
+        result = _raw_layout(Path(args[0]), Path(args[1]), int(args[2]), int(args[3]))
+    elif kind == "calibrate":
+        from bitext.engine import Translator
+        from bitext.models import find_package
+
+        translator = Translator(find_package("nb", "en", Path(args[0])), device="cpu")
+        start = time.perf_counter()
+        layout = translator.layout
+        result = {"layout": layout.as_dict(), "seconds": time.perf_counter() - start}
+    else:
+        result = _pipeline_layout(spawned_at, *args)
+    result["maxrss_mb"] = peak_rss_mb()
+    print(json.dumps(result, ensure_ascii=False))
+
+
+def _raw_layout(corpus: Path, store: Path, replicas: int, threads: int) -> dict:
+    """Raw CTranslate2: the unique sentences in the engine's batches
+    (`plan_batches`), all submitted at once to `replicas` x `threads`."""
+    import ctranslate2
+
+    from bitext.engine import DEFAULT_BATCH_TOKENS, plan_batches
+    from bitext.models import find_package
+
+    sentences = [s for _, p in model_paragraphs(corpus) for s in p]
+    package = find_package("nb", "en", store)
+    tokenizer = package.load_argos().tokenizer
+    model = ctranslate2.Translator(
+        str(package.path / "model"),
+        device="cpu",
+        compute_type="int8",
+        inter_threads=replicas,
+        intra_threads=threads,
+    )
+    start = time.perf_counter()
+    unique = list(dict.fromkeys(s for s in sentences if s.strip()))
+    tokens = [tokenizer.encode(s) for s in unique]
+    order = sorted(range(len(unique)), key=lambda i: (len(tokens[i]), i))
+    batches = plan_batches([len(tokens[i]) for i in order], DEFAULT_BATCH_TOKENS)
+    pending = []
+    for batch in batches:
+        ids = [order[i] for i in batch]
+        longest = max(len(tokens[i]) for i in ids)
+        results = model.translate_batch(
+            [tokens[i] for i in ids],
+            beam_size=4,
+            length_penalty=0.2,
+            replace_unknowns=True,
+            max_decoding_length=min(1024, max(256, 2 * longest + 16)),
+            asynchronous=True,
+        )
+        pending.append((ids, results))
+    out = {}
+    for ids, results in pending:
+        for i, result in zip(ids, results):
+            text = tokenizer.decode(result.result().hypotheses[0])
+            out[unique[i]] = text[1:] if text.startswith(" ") else text
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "tokens": sum(map(len, tokens)), "out": out}
+
+
+def _pipeline_layout(spawned_at: float, corpus, store, out, cache, threads, replicas) -> dict:
+    from bitext.engine import Translator
+    from bitext.pipeline import TranslateOptions, translate_paths
+
+    first = []
+    original = Translator.translate
+
+    def timed(self, texts, progress=None, *, memory=None, on_translated=None):
+        def mark(done):
+            if not first:
+                first.append(time.time() - spawned_at)
+            if on_translated is not None:
+                on_translated(done)
+
+        return original(self, texts, progress, memory=memory, on_translated=mark)
+
+    Translator.translate = timed
+    options = {
+        "output_dir": Path(out),
+        "formats": ["tsv"],
+        "models_dir": Path(store),
+        "threads": int(threads) if threads != "-" else None,
+        "cache_path": Path(cache),
+        "default_glossary": False,  # the model sees each sentence as the raw arm does
+        "device": "cpu",
+        "overwrite": True,
+    }
+    if replicas != "-":
+        options["replicas"] = int(replicas)
+    start = time.perf_counter()
+    summary = translate_paths([corpus], TranslateOptions(**options)).as_dict()
+    return {
+        "seconds": time.perf_counter() - start,
+        "process_seconds": time.time() - spawned_at,
+        "first_batch_s": first[0] if first else None,
+        "done": summary["done"],
+        "layouts": summary.get("layouts", {}),
+    }
+
+
+def layout_report(args) -> None:
+    """1 x N, N x 1, the chosen layout and today's code (cold runs, end to end),
+    against raw CTranslate2 at 1 x N and N x 1; then the seeds' cold start."""
+    cores = args.threads
+    store = model_store("base")
+    corpus = write_corpus(OUT / "corpus-layouts", args.layout_docs)
+    seeds = OUT / "corpus-seeds"
+    shutil.rmtree(seeds, ignore_errors=True)
+    shutil.copytree(ROOT / "seeds", seeds)
+    baseline = baseline_tree(args.baseline_ref)
+    today = {"PYTHONPATH": str(baseline)}
+    print(f"\n## Thread layouts ({cores} cores; today = {args.baseline_ref} at {baseline.name})")
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        wisdom = {"BITEXT_CACHE_DIR": str(Path(tmp) / "wisdom")}
+        calibration = run_layout_worker("calibrate", wisdom, str(store))
+        again = run_layout_worker("calibrate", wisdom, str(store))
+        print(
+            f"calibration: {calibration['seconds']:.2f} s, chose {calibration['layout']}; "
+            f"a second process: {again['seconds'] * 1000:.0f} ms, {again['layout']['source']}"
+        )
+        arms = {
+            f"raw 1x{cores}": ("raw", {}, [str(corpus), str(store), "1", str(cores)]),
+            f"raw {cores}x1": ("raw", {}, [str(corpus), str(store), str(cores), "1"]),
+            f"bitext 1x{cores}": ("pipeline", wisdom, [str(cores), "1"]),
+            f"bitext {cores}x1": ("pipeline", wisdom, [str(cores), str(cores)]),
+            "bitext chosen": ("pipeline", wisdom, ["-", "-"]),
+            f"today (1x{cores})": ("pipeline", today, [str(cores), "-"]),
+        }
+        results: dict[str, list[dict]] = {name: [] for name in arms}
+        for n in range(args.repeat):
+            for name, (kind, env, extra) in arms.items():
+                if kind == "pipeline":
+                    folder = Path(tmp) / f"{len(results[name])}-{name.replace(' ', '_')}"
+                    extra = [str(corpus), str(store), str(folder), str(folder) + ".sqlite3", *extra]
+                results[name].append(run_layout_worker(kind, env, *extra))
+            log(
+                f"layouts run {n + 1}: "
+                + ", ".join(f"{k} {v[-1]['seconds']:.1f} s" for k, v in results.items())
+            )
+        seed_arms = {"seeds, today": today, "seeds, new (chosen)": wisdom}
+        starts: dict[str, list[dict]] = {name: [] for name in seed_arms}
+        for n in range(args.repeat):
+            for name, env in seed_arms.items():
+                folder = Path(tmp) / f"seeds{n}-{len(starts[name])}-{name[7:10]}"
+                extra = [
+                    str(seeds),
+                    str(store),
+                    str(folder),
+                    str(folder) + ".sqlite3",
+                    str(cores),
+                    "-",
+                ]
+                if "new" in name:
+                    extra[-2] = "-"
+                starts[name].append(run_layout_worker("pipeline", env, *extra))
+        identity = _identity(results, tmp)
+    _print_layouts(results, starts, cores, args.repeat)
+    print("\n## Same output as raw CTranslate2 at the best layout, sentence for sentence?")
+    for line in identity:
+        print(line)
+
+
+def _identity(results, tmp: str) -> list[str]:
+    """Each arm's sentences (first run) against the fastest raw arm's."""
+    best = min(
+        (k for k in results if k.startswith("raw")),
+        key=lambda k: statistics.median(r["seconds"] for r in results[k]),
+    )
+    raw = results[best][0]["out"]
+    lines = []
+    for name in results:
+        if name.startswith("raw"):
+            got = results[name][0]["out"]
+        else:
+            got = pipeline_targets(Path(tmp) / f"0-{name.replace(' ', '_')}")
+        same = sum(got.get(s) == t for s, t in raw.items())
+        lines.append(f"{name} vs {best}: {same} of {len(raw)} sentences identical")
+    return lines
+
+
+def _print_layouts(results, starts, cores, repeat) -> None:
+    med = {k: statistics.median(r["seconds"] for r in v) for k, v in results.items()}
+    tokens = results[f"raw 1x{cores}"][0]["tokens"]
+    print(f"median of {repeat} cold runs each, interleaved; {tokens} source tokens")
+    print("arm | layout | seconds | tokens/s | peak RSS MB")
+    for name, runs in results.items():
+        layout = runs[0].get("layouts", {}).get("nb-en")
+        shown = f"{layout['replicas']}x{layout['threads']} ({layout['source']})" if layout else "-"
+        if name.startswith("raw"):
+            shown = name.split()[1]
+        elif name.startswith("today"):
+            shown = f"1x{cores} (today's rule)"
+        rss = statistics.median(r["maxrss_mb"] for r in runs)
+        print(f"{name} | {shown} | {med[name]:.2f} | {tokens / med[name]:.0f} | {rss:.0f}")
+    best = min((k for k in med if k.startswith("raw")), key=med.get)
+    print(f"\nbest raw layout: {best} ({med[best]:.2f} s)")
+    chosen = med["bitext chosen"]
+    today = med[f"today (1x{cores})"]
+    print(f"bitext chosen / raw at the best layout (speed): {med[best] / chosen:.2f} (goal >= 0.9)")
+    print(f"bitext chosen vs today, cold run: {today / chosen:.2f}x faster (goal >= 1.3)")
+    for name, runs in starts.items():
+        first = statistics.median(r["first_batch_s"] for r in runs)
+        total = statistics.median(r["process_seconds"] for r in runs)
+        rss = statistics.median(r["maxrss_mb"] for r in runs)
+        print(
+            f"{name}: first translated batch {first:.2f} s after process start, "
+            f"whole run {total:.2f} s, peak RSS {rss:.0f} MB"
+        )
+
+
 # -- main ---------------------------------------------------------------------
 
 
@@ -379,6 +638,12 @@ def main() -> None:
     parser.add_argument("--flatness-only", action="store_true")
     parser.add_argument("--small", type=int, default=100)
     parser.add_argument("--large", type=int, default=10_000)
+    parser.add_argument(
+        "--layouts", action="store_true", help="also the thread-layout arms (issue 27)"
+    )
+    parser.add_argument("--layouts-only", action="store_true")
+    parser.add_argument("--layout-docs", type=int, default=40, help="NTREX articles, layout arms")
+    parser.add_argument("--baseline-ref", default="main", help="today's code, for the layout arms")
     args = parser.parse_args()
 
     from bitext.engine import DEFAULT_BATCH_TOKENS
@@ -387,6 +652,9 @@ def main() -> None:
     print(f"# bitext translation speed ({os.cpu_count()} cores, {args.threads} threads)")
     if args.flatness_only:
         flatness(args.threads, args.small, args.large)
+        return
+    if args.layouts_only:
+        layout_report(args)
         return
     batch_tokens = args.batch_tokens or DEFAULT_BATCH_TOKENS
     store = model_store("base")
@@ -525,10 +793,14 @@ def main() -> None:
     )
     if args.flatness:
         flatness(args.threads, args.small, args.large)
+    if args.layouts:
+        layout_report(args)
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--_worker":
         _worker(*sys.argv[2:9])
+    elif len(sys.argv) > 1 and sys.argv[1] == "--_layout_worker":
+        _layout_worker(*sys.argv[2:])
     else:
         main()

@@ -354,7 +354,19 @@ def translate(
     overwrite: Overwrite = False,
     discard_edits: DiscardEdits = False,
     threads: Annotated[
-        int | None, typer.Option("--threads", help="CPU threads (default: all cores).")
+        int | None,
+        typer.Option(
+            "--threads", min=1, help="CPU threads (default: all cores), shared by the replicas."
+        ),
+    ] = None,
+    replicas: Annotated[
+        int | None,
+        typer.Option(
+            "--replicas",
+            min=1,
+            help="Model replicas sharing the threads (default: measured once per model "
+            "and machine, see --verbose).",
+        ),
     ] = None,
     device: Annotated[
         str, typer.Option("--device", help="auto (CUDA when CTranslate2 sees a GPU), cpu or cuda.")
@@ -415,7 +427,12 @@ def translate(
         ),
     ] = None,
     verbose: Annotated[
-        bool, typer.Option("--verbose", help="Let Ray's own log lines through to stderr.")
+        bool,
+        typer.Option(
+            "--verbose",
+            help="Say each model's thread layout on stderr; with --engine ray, let Ray's "
+            "own log lines through too.",
+        ),
     ] = False,
 ) -> None:
     """Translate articles and write side-by-side exports.
@@ -446,6 +463,7 @@ def translate(
         device=device,
         compute_type=compute_type,
         threads=threads,
+        replicas=replicas,
         overwrite=overwrite,
         discard_edits=discard_edits,
         granularity=granularity,
@@ -466,6 +484,8 @@ def translate(
         _report_edits(summary.edits)
         if stream:
             _stream_results(summary)
+    if verbose:
+        _report_layouts(summary.layouts)
     _report_translation(summary, as_json, stream, target, models_dir)
     _exit(summary, signum, counted(summary.count("interrupted"), "document"))
 
@@ -515,6 +535,14 @@ def _interruptible(work, bar: _ProgressBar):
         )
     finally:
         bar.close()
+
+
+def _report_layouts(layouts: dict[str, dict]) -> None:
+    """--verbose: each model's replicas x threads and where the choice came from."""
+    from bitext.layout import Layout
+
+    for pair, layout in layouts.items():
+        _err(f"layout {pair}: {Layout(**layout)}")
 
 
 def _not_an_article(result) -> bool:

@@ -13,13 +13,18 @@ CTranslate2's own batch invariance (bench/translate_speed.py measures it).
 from __future__ import annotations
 
 import functools
-import os
+import math
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bitext import layout as layouts
+from bitext.layout import Layout
 from bitext.models import InstalledPackage
 from bitext.positions import (
     FAILED,
@@ -43,6 +48,15 @@ ARGOS_MAX_DECODING_LENGTH = 256
 #: Source tokens per batch. 2048 is ~64-80 news sentences, the batch size the
 #: brief measured; bench/translate_speed.py --batch-tokens compares others.
 DEFAULT_BATCH_TOKENS = 2048
+#: A small run is cut into at least this many batches (of at least
+#: MIN_SPREAD_TOKENS), so every replica has work: the seeds are ~1,800 tokens,
+#: one batch at 2048. The rule does not depend on the layout, so every layout
+#: decodes the same batches and gives the same output.
+SPREAD_BATCHES = 8
+MIN_SPREAD_TOKENS = 256
+#: Deadlines: a background model load, and one batch on a replica.
+LOAD_TIMEOUT = 600.0
+BATCH_TIMEOUT = 1800.0
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -61,23 +75,6 @@ class DecodeOptions:
 
     def key(self) -> str:
         return f"beam={self.beam_size};lp={self.length_penalty};unk={int(self.replace_unknowns)}"
-
-
-def thread_layout(cores: int | None = None, threads: int | None = None) -> tuple[int, int]:
-    """(inter_threads, intra_threads): replicas, and threads per replica.
-
-    Rule, from the brief's measurement: on 16 cores, 4 replicas of 4 threads
-    ran twice the throughput of 1 replica of 16 threads (one batch cannot keep
-    many threads busy). So up to 4 threads, one replica uses them all; above
-    that, replicas of 4 threads each (a remainder of 1-3 threads is left to
-    reading and export). This machine has 2 cores, where the rule gives
-    (1, 2): only that end of the rule was measured here.
-    """
-    total = threads or cores or os.cpu_count() or 1
-    total = max(1, total)
-    if total <= 4:
-        return 1, total
-    return total // 4, 4
 
 
 def resolve_device(device: str) -> str:
@@ -163,7 +160,15 @@ class TranslateStats:
 
 
 class Translator:
-    """Translates lists of sentences with one installed package."""
+    """Translates lists of sentences with one installed package.
+
+    On the CPU the model runs as `layout.replicas` CTranslate2 replicas of
+    `layout.threads` threads each (one `ctranslate2.Translator` with
+    `inter_threads`: the replicas share the weights), chosen by
+    `bitext.layout`. `translate` may be called from any one thread at a time
+    (the CLI's main thread, a server's batching thread); it runs its batches
+    on the replicas from a small thread pool of its own.
+    """
 
     def __init__(
         self,
@@ -172,24 +177,141 @@ class Translator:
         device: str = "auto",
         compute_type: str = "default",
         threads: int | None = None,
+        replicas: int | None = None,
+        calibrate: bool = True,
         options: DecodeOptions | None = None,
         max_batch_tokens: int = DEFAULT_BATCH_TOKENS,
+        spread_batches: int = SPREAD_BATCHES,
     ) -> None:
         self.package = package
         self.options = options or DecodeOptions()
         self.max_batch_tokens = max_batch_tokens
+        self.spread_batches = max(1, spread_batches)
         self._argos = package.load_argos()
         self._tokenizer = self._argos.tokenizer
         device = resolve_device(device)
         if compute_type == "default":
             compute_type = "int8" if device == "cpu" else "int8_float16"
-        inter, intra = thread_layout(threads=threads) if device == "cpu" else (1, 1)
         self.device = device
         self.compute_type = compute_type
-        self.inter_threads, self.intra_threads = inter, intra
         self.last_stats = TranslateStats()
+        self._asked = (threads, replicas)
+        self._calibrate = calibrate
+        self._layout: Layout | None = None if device == "cpu" else Layout(1, 1, "device")
         self._loaded = None
+        self._lock = threading.Lock()  # the layout and the model are made once
+        self._loader: threading.Thread | None = None  # see preload
+        self._ready = threading.Event()  # the loader has loaded (or failed)
+        self._release = threading.Event()  # the loader may end (close)
         self._limits: PositionLimits | None = None
+
+    @property
+    def layout(self) -> Layout:
+        """Replicas x threads; chosen (and calibrated, once per model and
+        machine) on first use."""
+        with self._lock:
+            if self._layout is None:
+                self._layout = self._choose_layout()
+            return self._layout
+
+    @property
+    def chosen_layout(self) -> Layout | None:
+        """The layout once chosen, else None (asking `layout` may calibrate)."""
+        return self._layout
+
+    @property
+    def inter_threads(self) -> int:
+        return self.layout.replicas
+
+    @property
+    def intra_threads(self) -> int:
+        return self.layout.threads
+
+    def _choose_layout(self) -> Layout:
+        threads, replicas = self._asked
+        cores = threads or layouts.usable_cores()
+        cap = layouts.replica_cap(self.max_batch_tokens, self.options.beam_size)
+        asked = layouts.requested(cores, replicas, threads)
+        if asked is not None:
+            return layouts.capped(asked, cap)
+        rule = layouts.capped(layouts.rule_layout(cores), cap)
+        if not self._calibrate or not layouts.calibration_enabled() or cores == 1:
+            return rule
+        path = layouts.wisdom_path()
+        key = layouts.wisdom_key(self.model_digest, self.compute_type, cores)
+        found = layouts.cached_layout(path, key)
+        if found is not None:
+            return layouts.capped(found, cap)
+        if layouts.machine_busy(cores):
+            return rule
+        sample = layouts.calibration_sample(self.tokenize)
+        best, rates = layouts.calibrate(self._new_model, self._decode, sample, cores)
+        chosen = Layout(*best, "calibrated")
+        try:
+            layouts.store_layout(path, key, chosen, rates)
+        except OSError as exc:  # measured all the same; said, not fatal
+            sys.stderr.write(f"note: cannot keep the thread layout in {path}: {exc}\n")
+        return layouts.capped(chosen, cap)
+
+    def _new_model(self, replicas: int, threads: int):
+        if self.device == "cuda":
+            load_cublas()
+        import ctranslate2
+
+        return ctranslate2.Translator(
+            str(self.package.path / "model"),
+            device=self.device,
+            compute_type=self.compute_type,
+            inter_threads=replicas,
+            intra_threads=threads,
+        )
+
+    def preload(self) -> None:
+        """Choose the layout now, and load the model in a background thread.
+
+        The pipeline calls it when the first document needing this model has
+        been read, so loading overlaps reading, detection and segmentation of
+        the rest. Calibration (first use on a machine only) runs here, in the
+        caller's thread: measured beside other work it would measure that.
+        Errors are left for the first real use to raise. Call `close` when
+        done with the engine.
+        """
+        if self._loaded is not None or self._loader is not None:
+            return
+        try:
+            _ = self.layout
+        except Exception:
+            return
+        self._loader = threading.Thread(target=self._hold, name="bitext-load", daemon=True)
+        self._loader.start()
+
+    def _hold(self) -> None:
+        """Load the model, then stay until `close`: a model made by a thread
+        that has ended runs about 10x slower with intra_threads > 1 (measured
+        with CTranslate2 4.8's OpenMP build; its threads belong to that thread)."""
+        try:
+            self._load()
+        except Exception:  # raised again where the model is needed
+            pass
+        finally:
+            self._ready.set()
+        self._release.wait()
+
+    def close(self) -> None:
+        """Let the loading thread end, and forget its model (a later use loads
+        the model again, in the calling thread)."""
+        if self._loader is not None:
+            with self._lock:
+                self._loaded = None
+            self._release.set()
+            self._loader = None
+
+    def _load(self):
+        layout = self.layout
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = self._new_model(layout.replicas, layout.threads)
+            return self._loaded
 
     @property
     def limits(self) -> PositionLimits:
@@ -211,21 +333,22 @@ class Translator:
 
     @property
     def _model(self):
-        """The CTranslate2 model, loaded on first use: a run served entirely
-        from the translation memory never pays for loading it."""
-        if self._loaded is None:
-            if self.device == "cuda":
-                load_cublas()
-            import ctranslate2
+        """The CTranslate2 model, loaded on first use (or by `preload`): a run
+        served entirely from the translation memory never pays for loading it."""
+        if self._loaded is not None:
+            return self._loaded
+        if self._loader is not None and not self._ready.wait(LOAD_TIMEOUT):
+            raise TimeoutError(f"loading {self.package.label} took over {LOAD_TIMEOUT:.0f} s")
+        return self._load()
 
-            self._loaded = ctranslate2.Translator(
-                str(self.package.path / "model"),
-                device=self.device,
-                compute_type=self.compute_type,
-                inter_threads=self.inter_threads,
-                intra_threads=self.intra_threads,
-            )
-        return self._loaded
+    @property
+    def model_digest(self) -> str:
+        """The package archive's SHA-256, or the model file's size and time."""
+        checksum = self.package.sha256
+        if not checksum:
+            stat = (self.package.path / "model" / "model.bin").stat()
+            checksum = f"unrecorded:{stat.st_size}:{stat.st_mtime_ns}"
+        return checksum
 
     @property
     def model_key(self) -> str:
@@ -236,12 +359,9 @@ class Translator:
         decoding settings. It keys the translation memory.
         """
         package = self.package
-        checksum = package.sha256
-        if not checksum:
-            stat = (package.path / "model" / "model.bin").stat()
-            checksum = f"unrecorded:{stat.st_size}:{stat.st_mtime_ns}"
         return (
-            f"{package.code}@{package.version}#{checksum}|{self.compute_type}|{self.options.key()}"
+            f"{package.code}@{package.version}#{self.model_digest}|{self.compute_type}|"
+            f"{self.options.key()}"
         )
 
     def tokenize(self, sentence: str) -> list[str]:
@@ -343,38 +463,49 @@ class Translator:
             progress(len(finished))
 
     def _groups(self, order: list[int], units) -> list[list[int]]:
-        """Token-bounded batches in length order, `inter_threads` per call.
-
-        One call with several batches lets CTranslate2 run them on its
-        replicas in parallel; with one replica each call is one batch.
-        """
-        batches: list[list[int]] = []
-        batch: list[int] = []
-        tokens = 0
-        for unit in order:
-            size = len(units[unit][1]) + 1
-            if batch and tokens + size > self.max_batch_tokens:
-                batches.append(batch)
-                batch, tokens = [], 0
-            batch.append(unit)
-            tokens += size
-        if batch:
-            batches.append(batch)
-        per_call = max(1, self.inter_threads)
+        """Token-bounded batches in length order, one per CTranslate2 call
+        (`plan_batches`: the same whatever the layout)."""
+        sizes = [len(units[u][1]) for u in order]
         return [
-            [u for b in batches[i : i + per_call] for u in b]
-            for i in range(0, len(batches), per_call)
+            [order[i] for i in batch]
+            for batch in plan_batches(sizes, self.max_batch_tokens, self.spread_batches)
         ]
 
-    def _execute(self, groups: list[list[int]], units):
+    def _execute(self, groups: list[list[int]], units) -> Iterator[tuple[list[int], list[str]]]:
         """(group, its translations) for each group, as they finish.
 
-        Here one CTranslate2 call after another; the Ray engine
-        (bitext.cluster) sends the same groups to translator actors instead,
-        so both engines decode exactly the same batches.
+        With one replica, one CTranslate2 call after another. With several,
+        each replica is fed from a thread pool: the costliest batches go
+        first and one more waits in line, so no replica idles while another
+        holds the tail. The Ray engine (bitext.cluster) sends the same
+        groups to translator actors instead, so every engine and layout
+        decodes exactly the same batches.
         """
-        for group in groups:
-            yield group, self._run(group, units)
+        replicas = self.layout.replicas if len(groups) > 1 else 1
+        if replicas <= 1:
+            for group in groups:
+                yield group, self._run(group, units)
+            return
+        _ = self._model  # loaded (or its load awaited) before the threads start
+        # Padded tokens: what a batch costs to decode.
+        cost = [len(group) * max(len(units[u][1]) for u in group) for group in groups]
+        waiting = deque(sorted(range(len(groups)), key=lambda g: (-cost[g], g)))
+        with ThreadPoolExecutor(replicas, thread_name_prefix="bitext-replica") as pool:
+            running: dict = {}
+            try:
+                while waiting or running:
+                    while waiting and len(running) <= replicas:
+                        g = waiting.popleft()
+                        running[pool.submit(self._run, groups[g], units)] = g
+                    done, _ = wait(running, timeout=BATCH_TIMEOUT, return_when=FIRST_COMPLETED)
+                    if not done:
+                        raise TimeoutError(f"a batch took over {BATCH_TIMEOUT:.0f} s")
+                    for future in sorted(done, key=running.get):
+                        g = running.pop(future)
+                        yield groups[g], future.result()
+            finally:  # stopped or failed: batches not started are dropped
+                for future in running:
+                    future.cancel()
 
     def _run(self, group: list[int], units) -> list[str]:
         return self.translate_tokens([units[u][1] for u in group])
@@ -410,7 +541,7 @@ class Translator:
             length_penalty=self.options.length_penalty,
             replace_unknowns=self.options.replace_unknowns,
             max_decoding_length=bound,
-            max_batch_size=self.max_batch_tokens if self.inter_threads > 1 else 0,
+            max_batch_size=0,  # each call is one batch (see _groups)
             batch_type="tokens",
         )
         texts: list[str] = []
@@ -422,6 +553,35 @@ class Translator:
                 text = Unfinished(text, flag, cut_reason(self.limits, bound, wanted))
             texts.append(text)
         return texts
+
+
+
+def plan_batches(
+    sizes: Sequence[int], max_tokens: int, spread: int = SPREAD_BATCHES
+) -> list[list[int]]:
+    """Consecutive batches of positions in `sizes` (token counts, already in
+    length order), each at most `max_tokens` tokens (counting one end token
+    per input) unless one input alone is over it.
+
+    The bound is lowered for a small run so that it makes at least `spread`
+    batches (of at least MIN_SPREAD_TOKENS): every replica gets work. It never
+    depends on the layout, so neither does the output; bench/translate_speed.py
+    builds the raw CTranslate2 arm's batches with it too.
+    """
+    total = sum(n + 1 for n in sizes)
+    bound = min(max_tokens, max(MIN_SPREAD_TOKENS, math.ceil(total / max(1, spread))))
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    tokens = 0
+    for position, n in enumerate(sizes):
+        if batch and tokens + n + 1 > bound:
+            batches.append(batch)
+            batch, tokens = [], 0
+        batch.append(position)
+        tokens += n + 1
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 def _word_start(token: str) -> bool:

@@ -72,6 +72,8 @@ class TranslateOptions(RunOptions):
     target_lang: str = "en"
     fast: bool = False
     compute_type: str = "default"
+    #: CTranslate2 replicas (--replicas); None: chosen by bitext.layout.
+    replicas: int | None = None
     #: Also write one file per format for the whole run (exports/_combined.tsv, ...).
     combine: bool = False
     #: Glossary files put on top of the default name list (issue 9).
@@ -139,6 +141,8 @@ class RunSummary(Summary):
     combined_files: list[str] = field(default_factory=list)
     #: Edited exports found before they were replaced (bitext.reruns.KeptEdit, as dicts).
     edits: list[dict] = field(default_factory=list)
+    #: Model pair ("nb-en") -> the thread layout its engine ran (bitext.layout).
+    layouts: dict[str, dict] = field(default_factory=dict)
 
     @property
     def languages(self) -> Counter:
@@ -166,6 +170,7 @@ class RunSummary(Summary):
             "flags": dict(self.flag_counts),
             "combined_files": self.combined_files,
             "edits": self.edits,
+            "layouts": self.layouts,
             "results": [vars(r) for r in self.results],
         }
 
@@ -228,6 +233,7 @@ def _prepare(
     memory,
     limits: Limits,
     checkpoint: Callable[[], None],
+    on_fresh: Callable[[Document], None] | None = None,
 ) -> Document:
     """`prepare_document`, through the memory's analysis cache when there is one.
 
@@ -239,7 +245,10 @@ def _prepare(
     from bitext.limits import read_file
 
     if memory is None:
-        return prepare_document(path, doc_id, forced_lang, limits, checkpoint)
+        document = prepare_document(path, doc_id, forced_lang, limits, checkpoint)
+        if on_fresh is not None:
+            on_fresh(document)
+        return document
     try:
         with cancellable():  # the same bounded read as the readers': refused from its size
             data = read_file(path, limits)
@@ -248,9 +257,11 @@ def _prepare(
     key = analysis_key(data, forced_lang, limits)
     cached = cached_analysis(memory, key, path, doc_id)
     if cached is not None:
-        return cached
+        return cached  # seen before: its sentences are likely in the memory too
     document = prepare_document(path, doc_id, forced_lang, limits, checkpoint)
     store_analysis(memory, key, document)
+    if on_fresh is not None:
+        on_fresh(document)
     return document
 
 
@@ -324,6 +335,7 @@ class _Run:
         self.renderer = LocalRenderer()  # replaced by the run's engine's
         #: The output folder's record and the edits kept (set once the request is checked).
         self.folder: OutputFolder
+        self.warmed: set[str] = set()  # source languages whose model is loading
 
     def outputs_of(self, stem: str) -> list[Path]:
         return output_paths(self.options.output_dir, self.options.formats, stem)
@@ -359,6 +371,21 @@ class _Run:
             except ModelError as exc:  # a package that cannot load (a BPE one without [bpe])
                 raise RequestError(str(exc)) from exc
         return self.translators[key]
+
+    def warm(self, document: Document) -> None:
+        """Start loading the model a freshly read document needs, so the load
+        overlaps reading, detection and segmentation of the documents after it."""
+        source = model_language(document.language)
+        if source in UNDECIDED or source == self.options.target_lang or source in self.warmed:
+            return
+        self.warmed.add(source)
+        try:
+            translator = self.translator(source)
+        except RequestError:  # a missing model: `find_models` says so in its turn
+            return
+        preload = getattr(translator, "preload", None)  # a factory's engine may lack it
+        if preload is not None:
+            preload()
 
 
 class LocalRenderer:
@@ -399,10 +426,16 @@ class LocalEngine:
         stems: dict[Path, str],
         wanted: Callable[[Path], bool],
         checkpoint: Callable[[], None],
+        on_fresh: Callable[[Document], None] | None = None,
     ) -> Callable[[Path, str], Document]:
         """Each file analysed when the pipeline reaches it (see `bitext.engines.Engine`)."""
         return functools.partial(
-            _prepare, forced_lang=forced, memory=memory, limits=self.limits, checkpoint=checkpoint
+            _prepare,
+            forced_lang=forced,
+            memory=memory,
+            limits=self.limits,
+            checkpoint=checkpoint,
+            on_fresh=on_fresh,
         )
 
     def close(self) -> None:
@@ -416,6 +449,7 @@ def default_translator(package: InstalledPackage, options: TranslateOptions) -> 
             device=options.device,
             compute_type=options.compute_type,
             threads=options.threads,
+            replicas=options.replicas,
             options=DecodeOptions.fast() if options.fast else DecodeOptions(),
         )
     except ValueError as exc:  # a device that cannot work: nothing is done
@@ -478,7 +512,7 @@ def translate_paths(
         run.translator_factory = translator_factory or engine.translator
         run.renderer = engine.renderer
         prepare = engine.analyser(
-            files, run.forced, run.memory, run.stems, run.wanted, run.checkpoint
+            files, run.forced, run.memory, run.stems, run.wanted, run.checkpoint, run.warm
         )
         _translate_files(files, prepare, run, summary)
     except Stopped:
@@ -495,6 +529,10 @@ def translate_paths(
             opened.close()
         if run.memory is not None:
             run.memory.close()
+        for translator in run.translators.values():
+            close = getattr(translator, "close", None)  # a factory's engine may lack it
+            if close is not None:
+                close()
     # Files no reader takes are named with their kind, never ignored in silence.
     for path, why in unread:
         summary.results.append(
@@ -838,6 +876,9 @@ class _ChunkWork:
         finally:  # counted even when a signal stops the call
             self.summary.cached_sentences += translator.last_stats.cached
             self.summary.model_sentences += translator.last_stats.translated
+            layout = getattr(translator, "chosen_layout", None)
+            if layout is not None:
+                self.summary.layouts[f"{source}-{run.options.target_lang}"] = layout.as_dict()
 
     def finished(self, source: str, done: dict[str, str]) -> None:
         """The engine's callback: texts translated; export each document now complete."""

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 #: What an edit the import cannot take asks the reviewer to do.
 EDIT_PER_SENTENCE = "edit per sentence, in the XLSX or the XLIFF export, to have it imported"
+#: Rows named per reason in the summary's lines (all are in `--json`).
+SHOWN = 3
 #: The infix of an edited export kept aside: `article.edited-20261207T135012Z.docx`.
 EDITED_INFIX = ".edited-"
 
@@ -65,8 +67,14 @@ class KeptEdit:
             else f"not imported ({self.error})"
         )
         lines = [f"edited: {self.path}: {took}; the edited file is kept as {self.kept_as}"]
+        by_reason: dict[str, list[str]] = {}
         for row in self.not_imported:
-            lines.append(f"not imported: {row['where']}: {row['reason']}; {EDIT_PER_SENTENCE}")
+            by_reason.setdefault(row["reason"], []).append(row["where"])
+        for why, places in by_reason.items():  # at most SHOWN rows per reason
+            more = f" and {len(places) - SHOWN} more" if len(places) > SHOWN else ""
+            shown = ", ".join(places[:SHOWN]) + more
+            advice = f"; {EDIT_PER_SENTENCE}" if "aligner" in why else ""
+            lines.append(f"not imported: {shown}: {why}{advice}")
         return lines
 
 

@@ -33,8 +33,8 @@ class Watched:
         self.calls.append(f"translator {package.from_code}->{package.to_code}")
         return self.inner.translator(package, options)
 
-    def analyser(self, files, forced, memory, stems, wanted, checkpoint):
-        prepare = self.inner.analyser(files, forced, memory, stems, wanted, checkpoint)
+    def analyser(self, files, forced, memory, stems, wanted, checkpoint, on_fresh=None):
+        prepare = self.inner.analyser(files, forced, memory, stems, wanted, checkpoint, on_fresh)
 
         def watched(path, doc_id):
             self.calls.append(f"analyse {Path(path).name}")

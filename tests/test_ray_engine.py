@@ -26,6 +26,7 @@ import pytest
 from bitext.exporters import COMBINED_STEM
 from bitext.outputs import TEMP_PREFIX
 from bitext.pipeline import TranslateOptions, translate_paths
+from bitext.record import RECORD_NAME
 
 from .conftest import ROOT, SEEDS_DIR
 from .exported import exported
@@ -313,7 +314,9 @@ def test_ctrl_c_on_the_driver_keeps_finished_documents_and_resumes(
     sent = False
     while proc.poll() is None and time.monotonic() < deadline:
         names = (
-            [n for n in os.listdir(out) if not n.startswith(TEMP_PREFIX)] if out.exists() else []
+            [n for n in os.listdir(out) if not n.startswith(TEMP_PREFIX) and n != RECORD_NAME]
+            if out.exists()
+            else []
         )
         if names and not sent:  # the first documents are written: stop now
             proc.send_signal(signal.SIGINT)
@@ -335,3 +338,21 @@ def test_ctrl_c_on_the_driver_keeps_finished_documents_and_resumes(
     rerun = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr.decode()
     assert _files(out) == files
+
+
+def test_a_sentence_the_model_cannot_finish_is_flagged_alone(ray_cluster, tmp_path):
+    """As with the local engine (tests/test_position_limit.py): a 256-position model
+    that runs on at one word; the article is written, only that sentence flagged."""
+    from .test_position_limit import article_folder, check_article, run_on_store
+
+    models = run_on_store(tmp_path / "model")
+    article = article_folder(tmp_path / "in")
+    local = translate_paths(
+        [article], _options(tmp_path / "local", models, formats=["tsv", "docx"])
+    )
+    ray = translate_paths(
+        [article], _options(tmp_path / "ray", models, formats=["tsv", "docx"], engine="ray")
+    )
+    check_article(tmp_path / "ray", ray.as_dict())
+    assert _files(tmp_path / "ray") == _files(tmp_path / "local")
+    assert local.as_dict()["failed_sentences"] == ray.as_dict()["failed_sentences"] == 1

@@ -31,6 +31,7 @@ from bitext.cluster.runtime import Connection, RayMissing
 from bitext.cluster.worker import ModelShipment, Worker
 from bitext.documents import Document
 from bitext.engine import DecodeOptions, Translator
+from bitext.layout import Layout
 from bitext.models import InstalledPackage
 
 #: Calls queued per worker: one running, one waiting, so no worker idles
@@ -172,8 +173,11 @@ class RayEngine:
         stems: dict[Path, str],
         wanted: Callable[[Path], bool],
         checkpoint: Callable[[], None],
+        on_fresh: Callable[[Document], None] | None = None,
     ) -> Callable[[Path, str], Document]:
-        """Analysis on the workers, ahead of the pipeline (see `bitext.engines.Engine`)."""
+        """Analysis on the workers, ahead of the pipeline (see `bitext.engines.Engine`).
+
+        `on_fresh` is ignored: the models load on the workers, not here."""
         return _Analyser(self, files, forced, memory, stems, wanted, checkpoint)
 
 
@@ -192,6 +196,13 @@ class ClusterTranslator(Translator):
         )
         self.device = engine.device
         self.engine = engine
+
+    @property
+    def chosen_layout(self) -> Layout:
+        """Each worker's: one replica of its CPUs (bitext.cluster.worker)."""
+        if self.device != "cpu":
+            return Layout(1, 1, "device")
+        return Layout(1, self.engine.threads, "rule")
 
     def _execute(self, groups: list[list[int]], units) -> Iterator[tuple[list[int], list[str]]]:
         engine, ray = self.engine, self.engine.ray

@@ -133,11 +133,18 @@ class Worker:
         folder.mkdir()
         materialise(shipment.package, ray.get(shipment.files), folder)
         package = dataclasses.replace(shipment.package, path=folder)
+        # The same engine as a local run, on this worker's CPUs: one replica
+        # of `threads` threads, as the actor runs one batch at a time (one
+        # worker per `threads` CPUs of the cluster already makes one replica
+        # per core with the default --threads 1). No calibration: workers
+        # measuring side by side would measure each other.
         return Translator(
             package,
             device=shipment.device,
             compute_type=shipment.compute_type,
             threads=shipment.threads,
+            replicas=1,
+            calibrate=False,
             options=shipment.decode,
             max_batch_tokens=shipment.max_batch_tokens,
         )

@@ -59,13 +59,16 @@ class Engine(Protocol):
         stems: dict[Path, str],
         wanted: Callable[[Path], bool],
         checkpoint: Callable[[], None],
+        on_fresh: Callable[[Document], None] | None = None,
     ) -> Callable[[Path, str], Document]:
         """A function that reads, detects and segments one file, called in
         `files` order: `(path, document id) -> Document`. `forced` is the
         source language given with --from, `memory` the translation memory
         (None with --no-cache), `stems` each file's export name, `wanted`
         whether a file's exports are still to be written, `checkpoint`
-        raises when the run is asked to stop."""
+        raises when the run is asked to stop, `on_fresh` is told of each
+        document analysed anew (not from the cache), so its model can start
+        loading while the rest are read; an engine may ignore it."""
         ...
 
     def close(self) -> None:
