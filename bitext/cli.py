@@ -20,23 +20,25 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from bitext.clihelp import App
 from bitext.limits import MB, Limits
 from bitext.runs import MissingModel, RequestError
+from bitext.wording import counted
 
-app = typer.Typer(
+app = App(
     help="Offline Norwegian-to-English translation with side-by-side exports.\n\n"
     "Example: bitext translate seeds/ -o exports/",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-models_app = typer.Typer(
+models_app = App(
     help="Find, install, list, verify and remove Argos translation packages.\n\n"
     "Example: bitext models install nb-en",
     no_args_is_help=True,
 )
 app.add_typer(models_app, name="models")
-memory_app = typer.Typer(
+memory_app = App(
     help="The translation memory: every sentence translated, and the reviewed (human) "
     "translations imported from corrected exports, reused by later runs.\n\n"
     "Example: bitext memory import reviewed/article.xlsx",
@@ -47,7 +49,7 @@ app.add_typer(memory_app, name="memory")
 app.add_typer(
     memory_app, name="cache", hidden=True, help="Old name of 'bitext memory' (still works)."
 )
-glossary_app = typer.Typer(
+glossary_app = App(
     help="Glossaries: English spellings of names and fixed translations of terms.\n\n"
     "Example: bitext glossary check my_terms.tsv seeds/",
     no_args_is_help=True,
@@ -58,6 +60,34 @@ EXIT_OK, EXIT_FAILED, EXIT_REQUEST = 0, 1, 2
 #: Every document was written, but some sentences are flagged `position-limit` or
 #: `failed`: the model could not finish them (docs/reruns.md).
 EXIT_SENTENCES_FAILED = 3
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from bitext import version_line
+
+        typer.echo(version_line())
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            help="Print the versions of bitext, CTranslate2 and Python, and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Offline Norwegian-to-English translation with side-by-side exports.
+
+    Example: bitext translate seeds/ -o exports/
+    """
+
 
 Formats = Annotated[
     str,
@@ -203,6 +233,20 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def _inputs(paths: list[Path] | None, name: str) -> list[Path]:
+    """The paths given, else ./seeds when it is there; else exit 2 saying what to give."""
+    if paths:
+        return paths
+    if Path("seeds").is_dir():
+        return [Path("seeds")]
+    from bitext.invocation import command
+
+    _refuse(
+        f"no articles given, and there is no seeds/ folder in {Path.cwd()} to read instead; "
+        f"name files or folders: {command(*name.split(), 'ARTICLES/')}"
+    )
+
+
 def _refuse(message: str) -> NoReturn:
     """The request cannot work: say why on stderr and exit 2 (nothing was done)."""
     _err(f"error: {message}")
@@ -276,7 +320,8 @@ def translate(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Article files (.txt .docx .html .pdf .odt .md) or folders (default: seeds/)."
+            help="Article files (.txt .docx .html .pdf .odt .md) or folders "
+            "(default: ./seeds, if there)."
         ),
     ] = None,
     output: Annotated[
@@ -327,7 +372,12 @@ def translate(
         str, typer.Option("--device", help="auto (CUDA when CTranslate2 sees a GPU), cpu or cuda.")
     ] = "auto",
     compute_type: Annotated[
-        str, typer.Option("--compute-type", help="CTranslate2 compute type (default: int8 on CPU).")
+        str,
+        typer.Option(
+            "--compute-type",
+            help="CTranslate2 compute type (default: int8 on CPU, int8_float16 on GPU).",
+            show_default=False,
+        ),
     ] = "default",
     models_dir: ModelsDir = None,
     download: Annotated[
@@ -363,8 +413,9 @@ def translate(
         str,
         typer.Option(
             "--engine",
+            # `\[`: Rich would read `[ray]` as markup and drop it.
             help="local (this process) or ray (a Ray cluster; needs the extra: "
-            "pip install 'bitext[ray]').",
+            "pip install 'bitext\\[ray]').",
         ),
     ] = "local",
     ray_address: Annotated[
@@ -428,15 +479,15 @@ def translate(
     stream = str(output) == "-"
     with _streamed(options) if stream else nullcontext():
         with _request_errors(RequestError):
-            summary, signum = _translate_downloading(paths or [Path("seeds")], options, download)
+            summary, signum = _translate_downloading(_inputs(paths, "translate"), options, download)
         _report_problems(summary.results)
         _report_edits(summary.edits)
         if stream:
             _stream_results(summary)
     if verbose:
         _report_layouts(summary.layouts)
-    _report_translation(summary, as_json, stream)
-    _exit(summary, signum, f"{summary.count('interrupted')} documents")
+    _report_translation(summary, as_json, stream, target, models_dir)
+    _exit(summary, signum, counted(summary.count("interrupted"), "document"))
 
 
 @contextmanager
@@ -494,7 +545,23 @@ def _report_layouts(layouts: dict[str, dict]) -> None:
         _err(f"layout {pair}: {Layout(**layout)}")
 
 
-def _report_translation(summary, as_json: bool, stream: bool) -> None:
+def _not_an_article(result) -> bool:
+    from bitext.readers import NOT_AN_ARTICLE
+
+    return result.status == "skipped" and (result.reason or "").startswith(NOT_AN_ARTICLE)
+
+
+def _test_models(languages, target: str, models_dir: Path | None) -> list[str]:
+    """Labels of the test models (copies, not translations) a run's languages went to."""
+    from bitext.models import find_package
+
+    found = (find_package(source, target, models_dir) for source in languages)
+    return sorted({p.label for p in found if p is not None and p.test_note})
+
+
+def _report_translation(
+    summary, as_json: bool, stream: bool, target: str = "en", models_dir: Path | None = None
+) -> None:
     """The run in numbers, then the files written; on stderr when stdout carries the JSONL."""
     data = summary.as_dict()
     report = _err if stream else typer.echo
@@ -504,11 +571,16 @@ def _report_translation(summary, as_json: bool, stream: bool) -> None:
     from bitext.checks import format_flag_counts
 
     languages = ", ".join(f"{k} {v}" for k, v in data["languages"].items()) or "none"
+    others = sum(_not_an_article(r) for r in summary.results)
     report(
-        f"{data['documents']} documents: {data['done']} done, {data['skipped']} skipped, "
-        f"{data['failed']} failed; {data['blocks']} blocks, {data['sentences']} sentences "
+        f"{counted(data['documents'] - others, 'document')}: {data['done']} done, "
+        f"{data['skipped'] - others} skipped, {data['failed']} failed"
+        + (f" ({counted(others, 'other file')} skipped: not an article)" if others else "")
+        + f"; {counted(data['blocks'], 'block')}, {counted(data['sentences'], 'sentence')} "
         f"({data['translated_sentences']} translated); languages: {languages}"
     )
+    for label in _test_models(data["languages"], target, models_dir):
+        report(f"model: {label}")
     report(f"flags: {format_flag_counts(data['flags'])}")
     if data["failed_sentences"]:
         report(
@@ -516,7 +588,8 @@ def _report_translation(summary, as_json: bool, stream: bool) -> None:
             "position-limit or failed; each is named in the warnings)"
         )
     if data["cache"]["reviewed"]:
-        report(f"reviewed: {data['cache']['reviewed']} sentences from the memory's reviewed store")
+        reviewed = counted(data["cache"]["reviewed"], "sentence")
+        report(f"reviewed: {reviewed} from the memory's reviewed store")
     if not stream:
         for path in data["files"] + data["combined_files"]:
             typer.echo(path)
@@ -692,7 +765,8 @@ def models_install(
         package, models_dir, expected_sha256=sha256, index=index, refresh=refresh, force=force
     )
     pkg = result.package
-    typer.echo(f"{result.status} {pkg.code} {pkg.version} ({pkg.pair}) in {pkg.path}")
+    note = f" ({pkg.test_note})" if pkg.test_note else ""
+    typer.echo(f"{result.status} {pkg.code} {pkg.version} ({pkg.pair}) in {pkg.path}{note}")
 
 
 @models_app.command("available")
@@ -773,6 +847,8 @@ def models_list(
             "sha256": pkg.sha256,
             "tree_sha256": pkg.tree_sha256,
             "source": pkg.source,
+            "test_model": pkg.test_note is not None,
+            "label": pkg.label,
         }
         checksum = pkg.sha256 or (f"tree:{pkg.tree_sha256}" if pkg.tree_sha256 else "-")
         if as_json:
@@ -780,7 +856,7 @@ def models_list(
         else:
             typer.echo(
                 f"{pkg.code}\t{pkg.pair}\t{pkg.version}\t{row['size'] / 1e6:.1f} MB\t"
-                f"{pkg.path}\t{checksum}"
+                f"{pkg.path}\t{checksum}" + (f"\t{pkg.test_note}" if pkg.test_note else "")
             )
 
 
@@ -899,7 +975,7 @@ def memory_clear(
     with TranslationMemory() as memory:
         removed = memory.clear(stored_before=cutoff, reviewed=reviewed)
         path = memory.path
-    typer.echo(f"removed {removed} entries from {path}")
+    typer.echo(f"removed {counted(removed, 'entry')} from {path}")
 
 
 @memory_app.command("import")
@@ -989,7 +1065,7 @@ def memory_export(
         note_written(output, data, "_memory", "memory export")  # an output folder's record
     except (OSError, RecordError) as exc:
         _refuse(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}")
-    typer.echo(f"wrote {len(entries)} units to {output}")
+    typer.echo(f"wrote {counted(len(entries), 'unit')} to {output}")
 
 
 @glossary_app.command("check")
@@ -997,7 +1073,7 @@ def glossary_check(
     file: Annotated[Path, typer.Argument(help="A glossary file (TSV, CSV or TBX).")],
     folder: Annotated[
         Path | None,
-        typer.Argument(help="Articles to match it against (default: seeds/)."),
+        typer.Argument(help="Articles to match it against (default: ./seeds, if there)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -1010,7 +1086,7 @@ def glossary_check(
 
     with _request_errors(GlossaryError, FileNotFoundError):
         glossary = Glossary.load(file)
-        paths = list(find_articles([folder or Path("seeds")]))
+        paths = list(find_articles(_inputs([folder] if folder else None, "glossary check")))
 
     def texts():
         for path in paths:
@@ -1034,7 +1110,7 @@ def glossary_check(
 def detect(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Article files or folders (default: seeds/)."),
+        typer.Argument(help="Article files or folders (default: ./seeds, if there)."),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per line per document.")
@@ -1055,12 +1131,17 @@ def detect(
     exit_on_signals()  # nothing is written: a signal ends the listing at once
     from bitext.interrupts import pause_point
     from bitext.readers import find_articles
+    from bitext.runs import NoArticles
 
-    failed = False
+    failed, found, skipped = False, 0, []
+    paths = _inputs(paths, "detect")
     with _request_errors(FileNotFoundError):
-        for path in find_articles(paths or [Path("seeds")]):
+        for path in find_articles(paths, skipped=skipped):
+            found += 1
             failed |= not _print_detection(path, limits, blocks, as_json)
             pause_point("detected")
+    if not found:
+        _refuse(str(NoArticles(paths, skipped)))
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 
@@ -1169,7 +1250,7 @@ def align(
     _report_problems(summary.results)
     _report_edits(summary.edits)
     _report_alignment(summary, as_json)
-    _exit(summary, signum, f"{summary.count('interrupted')} pairs")
+    _exit(summary, signum, counted(summary.count("interrupted"), "pair"))
 
 
 def _report_alignment(summary, as_json: bool) -> None:
@@ -1181,8 +1262,8 @@ def _report_alignment(summary, as_json: bool) -> None:
     from bitext.checks import format_flag_counts
 
     typer.echo(
-        f"{data['pairs']} pairs: {data['done']} done, {data['skipped']} skipped, "
-        f"{data['failed']} failed; {data['links']} links ({data['weak']} weak)"
+        f"{counted(data['pairs'], 'pair')}: {data['done']} done, {data['skipped']} skipped, "
+        f"{data['failed']} failed; {counted(data['links'], 'link')} ({data['weak']} weak)"
     )
     typer.echo(f"flags: {format_flag_counts(data['flags'])}")
     for path in data["files"]:

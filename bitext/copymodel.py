@@ -33,6 +33,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+#: What the package says of itself (metadata.json "description").
+TEST_MODEL_NOTE = "test model: copies its input, does not translate"
+
 #: Fixed timestamp for every archive member, so archives are byte-identical.
 _ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 
@@ -385,6 +388,10 @@ def build_copy_package(
             "code": f"translate-{from_code}_{to_code}",
             "type": "translate",
             "links": [],
+            # bitext's own keys: `models list`, the summary and the exports
+            # name it as a test model (bitext.models.InstalledPackage.label).
+            "test_model": True,
+            "description": TEST_MODEL_NOTE,
         }
         (package_dir / "metadata.json").write_text(
             json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

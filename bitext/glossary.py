@@ -26,6 +26,8 @@ from importlib import resources
 from pathlib import Path
 from xml.parsers import expat
 
+from bitext.wording import counted
+
 __all__ = [
     "FLAG",
     "KINDS",
@@ -673,7 +675,7 @@ def check_glossary(glossary: Glossary, texts: Iterable[str]) -> dict:
 
 def format_check_report(report: dict) -> str:
     """A human-readable rendering of `check_glossary`'s report."""
-    out = [f"glossary {report['name']}: {report['entries']} entries"]
+    out = [f"glossary {report['name']}: {counted(report['entries'], 'entry')}"]
     for d in report["duplicates"]:
         out.append(f"duplicate: {d['source']} -> {d['target']} ({', '.join(d['origins'])})")
     for d in report["conflicts"]:
@@ -687,7 +689,9 @@ def format_check_report(report: dict) -> str:
         where = f" ({d['origin']})" if d["origin"] else ""
         out.append(f"never matches: {d['source']} -> {d['target']}{where}")
     out.append(
-        f"{len(report['matches'])} entries match, {len(report['unmatched'])} never match, "
-        f"{len(report['duplicates'])} duplicates, {len(report['conflicts'])} conflicts"
+        f"{counted(len(report['matches']), 'entry')} match, "
+        f"{len(report['unmatched'])} never match, "
+        f"{counted(len(report['duplicates']), 'duplicate')}, "
+        f"{counted(len(report['conflicts']), 'conflict')}"
     )
     return "\n".join(out)

@@ -24,6 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from bitext import __version__
+
+# The index address lives with the rest of the Argos format; named here too.
+from bitext.argos import DEFAULT_INDEX, INDEX_ENV, index_url  # noqa: F401
+from bitext.invocation import command
 from bitext.models import (
     PINNED,
     InstalledPackage,
@@ -40,9 +44,6 @@ from bitext.models import (
     version_key,
 )
 
-#: argostranslate's default index (its `ARGOS_PACKAGE_INDEX` setting).
-DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
-INDEX_ENV = "ARGOS_PACKAGE_INDEX"
 #: Cached copy of the last index fetched, in the models folder.
 CACHE_NAME = ".index-cache.json"
 #: Partial and finished downloads, in the models folder.
@@ -101,24 +102,6 @@ class IndexEntry:
     @property
     def pinned_sha256(self) -> str | None:
         return pinned_sha256(self.code, self.package_version)
-
-
-def index_url(explicit: str | None = None) -> str:
-    """The index address: `--index`, else argostranslate's ARGOS_PACKAGE_INDEX, else Argos's.
-
-    Like argostranslate, a base address gets `index.json` appended; an
-    address ending in `.json` is used as it is.
-    """
-    base = explicit or os.environ.get(INDEX_ENV)
-    if not base:
-        # argostranslate's settings.json, read the way argostranslate reads it
-        # (importing its settings module creates its data folders; acceptable).
-        from argostranslate.settings import get_setting
-
-        base = get_setting(INDEX_ENV, default=DEFAULT_INDEX)
-    if base.endswith(".json"):
-        return base
-    return base if base.endswith("/index.json") else base.rstrip("/") + "/index.json"
 
 
 def parse_index(data: bytes | str, origin: str) -> list[IndexEntry]:
@@ -241,14 +224,14 @@ def offline_message(
         link = pinned[1].url
     else:
         filename = "translate-<from>_<to>-<version>.argosmodel"
-        link = f"the package index {url} (or https://www.argosopentech.com/argospm/index/)"
+        link = f"the package index {url}"
     lines += [
         "On a connected machine, download",
         f"  {filename}",
         "from",
         f"  {link}",
         "copy it to this machine and install it with:",
-        f"  bitext models install {filename} --models-dir {store}",
+        f"  {command('models', 'install', filename, '--models-dir', str(store))}",
     ]
     return "\n".join(lines)
 

@@ -4,8 +4,8 @@ argostranslate's own `install_from_path`/`uninstall` import its translation
 module (and so stanza), which bitext's environment leaves out; they also unzip
 straight into the packages folder. Here an archive is checked first, unpacked
 into a temporary folder beside the destination and renamed into place, so a
-package is either fully installed or not there at all. Packages are read with
-`argostranslate.package.Package`, exactly as Argos reads them.
+package is either fully installed or not there at all. Packages are read by
+`bitext.argos`, exactly as Argos reads them.
 
 Crash safety: every change to the store happens under a lock file, ends with a
 rename, and leaves only dot-named temporaries behind if interrupted; the next
@@ -47,11 +47,6 @@ _REPLACE_PREFIX = ".tmp-replace-"
 #: at which the process announces itself on stderr and sleeps, so a test can
 #: kill it exactly there.
 PAUSE_ENV = "BITEXT_TEST_PAUSE_AT"
-
-#: Where Argos packages are published, for the error shown when one is missing.
-ARGOS_DOWNLOAD_HINT = (
-    "https://www.argosopentech.com/argospm/index/ (file translate-{frm}_{to}-*.argosmodel)"
-)
 
 
 @dataclass(frozen=True)
@@ -105,6 +100,9 @@ class InstalledPackage:
     target_prefix: str = ""
     files: dict = field(default_factory=dict, repr=False)
     tree_sha256: str | None = None
+    #: What a test package (`bitext.copymodel`: metadata "test_model") says it
+    #: is; None for a real translation model.
+    test_note: str | None = None
 
     @property
     def pair(self) -> str:
@@ -112,25 +110,31 @@ class InstalledPackage:
 
     @property
     def label(self) -> str:
-        """Code and version, as exports name the model."""
-        return f"{self.code} {self.version}".strip()
+        """Code and version, as exports name the model; a test model says it is one."""
+        label = f"{self.code} {self.version}".strip()
+        return f"{label} ({self.test_note})" if self.test_note else label
 
     @property
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
 
     def load_argos(self):
-        """The argostranslate Package (its tokenizer is what bitext uses)."""
-        from argostranslate.package import Package
+        """The package's metadata and tokenizer, read by `bitext.argos`."""
+        from bitext.argos import ArgosPackage, TokenizerMissing
 
-        return Package(self.path)
+        try:
+            return ArgosPackage(self.path)
+        except TokenizerMissing as exc:
+            raise ModelError(str(exc)) from exc
 
 
 def models_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The models folder: the explicit one, $BITEXT_MODELS_DIR, or ./models."""
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get(MODELS_DIR_ENV) or "models")
+    """The models folder: the explicit one, $BITEXT_MODELS_DIR, or ./models.
+
+    Absolute, so that every message names the folder whatever the user's
+    current folder is.
+    """
+    return Path(explicit or os.environ.get(MODELS_DIR_ENV) or "models").absolute()
 
 
 def sha256_file(path: Path) -> str:
@@ -548,7 +552,15 @@ def read_installed(package_dir: Path) -> InstalledPackage:
         target_prefix=metadata.get("target_prefix", "") or "",
         files=record.get("files") or {},
         tree_sha256=record.get("tree_sha256"),
+        test_note=_test_note(metadata),
     )
+
+
+def _test_note(metadata: dict) -> str | None:
+    if metadata.get("test_model") is not True:
+        return None
+    note = metadata.get("description")
+    return note.strip() if isinstance(note, str) and note.strip() else "test model"
 
 
 def list_installed(directory: str | os.PathLike[str] | None = None) -> list[InstalledPackage]:
@@ -588,21 +600,39 @@ def find_package(
 
 
 def missing_model_message(from_code: str, to_code: str, directory: Path) -> str:
-    """What to do when a pair is not installed: the command and where to get the file."""
+    """What to do when a pair is not installed: the command and where to get the file.
+
+    Commands are written the way bitext was started (`uv run bitext` in a
+    clone, `bitext` when installed); the only address named is the package
+    index in effect (a mirror's, with ARGOS_PACKAGE_INDEX) and, for a pair
+    whose archive bitext knows, that archive's link from the index.
+    """
+    from bitext.argos import index_url
+    from bitext.invocation import command, python_prefix
+
+    directory = Path(directory).absolute()
+    code = f"translate-{from_code}_{to_code}"
+    known = sorted((v, p) for (c, v), p in PINNED.items() if c == code)
+    filename = PurePosixPath(known[-1][1].url).name if known else f"{code}-VERSION.argosmodel"
+    fetch = (
+        f"  {known[-1][1].url}\n  (listed in the package index {index_url()})"
+        if known
+        else (f"  the package index {index_url()}")
+    )
+    pair = f"{from_code}-{to_code}"
     return (
         f"No translation model for {from_code} -> {to_code} is installed in {directory}.\n"
         f"Download and install it (needs network):\n"
-        f"  bitext models install {from_code}-{to_code} --models-dir {directory}\n"
-        f"  (or add --download to bitext translate)\n"
+        f"  {command('models', 'install', pair, '--models-dir', str(directory))}\n"
+        f"  (or add --download to {command('translate')})\n"
         f"Offline, install it from an .argosmodel file:\n"
-        f"  bitext models install translate-{from_code}_{to_code}-1_9.argosmodel"
-        f" --models-dir {directory}\n"
-        f"Get the file on a connected machine from the Argos package index:\n"
-        f"  {ARGOS_DOWNLOAD_HINT.format(frm=from_code, to=to_code)}"
+        f"  {command('models', 'install', filename, '--models-dir', str(directory))}\n"
+        f"Get the file on a connected machine from:\n{fetch}"
         # The project's copy model is nb -> en only: never suggested for another pair.
         + (
-            "\nFor an offline test, build the project's copy model:\n"
-            "  python -m bitext.copymodel models/copy.argosmodel"
+            "\nFor an offline test, build the project's test model (it copies its input):\n"
+            f"  {python_prefix()} -m bitext.copymodel copy.argosmodel\n"
+            f"  {command('models', 'install', 'copy.argosmodel', '--models-dir', str(directory))}"
             if (from_code, to_code) == ("nb", "en")
             else ""
         )

@@ -27,7 +27,7 @@ from bitext.exporters import check_formats, write_combined
 from bitext.exporters.docx import run_date
 from bitext.languages import no_model_line
 from bitext.limits import Limits
-from bitext.models import InstalledPackage, find_package, models_dir
+from bitext.models import InstalledPackage, ModelError, find_package, models_dir
 from bitext.outputs import (
     OutputError,
     atomic_write_bytes,
@@ -48,6 +48,7 @@ from bitext.rendering import (
 from bitext.reruns import OutputFolder, open_output_folder
 from bitext.runs import (
     MissingModel,
+    NoArticles,
     RequestError,
     Result,
     RunOptions,
@@ -364,7 +365,11 @@ class _Run:
     def translator(self, source: str) -> Translator:
         key = (source, self.options.target_lang)
         if key not in self.translators:
-            self.translators[key] = self.translator_factory(self.package_for(source), self.options)
+            package = self.package_for(source)
+            try:
+                self.translators[key] = self.translator_factory(package, self.options)
+            except ModelError as exc:  # a package that cannot load (a BPE one without [bpe])
+                raise RequestError(str(exc)) from exc
         return self.translators[key]
 
     def warm(self, document: Document) -> None:
@@ -489,6 +494,8 @@ def translate_paths(
         _refuse_output_as_input(paths, options.output_dir)
         files = list(find_articles(paths, skipped=unread, exclude=[options.output_dir]))
         check_writable(options.output_dir)
+    if not files:
+        raise NoArticles(paths, unread)
     run = _Run(options, translator_factory, files, stop, progress)
     run.folder = open_output_folder(
         options.output_dir,

@@ -6,8 +6,9 @@ refusing a request that cannot work before anything is written and
 recording each file's outcome without letting one stop the others. The
 pieces of that shape live here, written once:
 
-* the request errors (exit code 2): `RequestError`, and `MissingModel`,
-  which carries the language pair a `--download` can install;
+* the request errors (exit code 2): `RequestError`, `MissingModel`,
+  which carries the language pair a `--download` can install, and
+  `NoArticles`, for paths that hold nothing to read;
 * `refusing`: the request checks' own errors (unknown format, missing
   input, unwritable folder) raised as a pipeline's request error;
 * `Result` and `Summary`: the base of each file's outcome and of a run's;
@@ -74,6 +75,31 @@ class MissingModel(RequestError):
     def pair(self) -> str:
         """The pair as `bitext models install` takes it: `nb-en`."""
         return f"{self.source}-{self.target}"
+
+
+class NoArticles(RequestError):
+    """Nothing under the paths is an article: exit code 2, as for any request
+    that cannot work, so that a script never takes an empty run for success.
+
+    The message names each folder (absolute) and what was left out and why.
+    """
+
+    #: Files named one by one in the message; the rest are counted.
+    SHOWN = 10
+
+    def __init__(self, paths: list[Path], skipped: list[tuple[Path, str]]) -> None:
+        where = ", ".join(str(Path(p).absolute()) for p in paths)
+        lines = [f"No articles found in {where}"]
+        if not skipped:
+            lines[0] += ": no files there (hidden files and folders are not read)"
+        else:
+            count = len(skipped)
+            lines[0] += f": {count} {'file was' if count == 1 else 'files were'} skipped"
+            lines += [f"  {Path(path).absolute()}: {why}" for path, why in skipped[: self.SHOWN]]
+            if count > self.SHOWN:
+                lines.append(f"  and {count - self.SHOWN} more")
+        super().__init__("\n".join(lines))
+        self.paths, self.skipped = list(paths), list(skipped)
 
 
 class Stopped(BaseException):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -127,6 +127,15 @@ def reproducible_zip(data: bytes, rewrite: Callable[[str, bytes], bytes] | None 
     return out.getvalue()
 
 
+def model_labels(documents: Iterable[BilingualDocument]) -> list[str]:
+    """The models documents were translated with, for a file's metadata.
+
+    Labels come from `InstalledPackage.label`, so a test model that only
+    copies its input says so in every format with a place for it.
+    """
+    return sorted({d.model for d in documents if d.model})
+
+
 class RecordExporter:
     """Base of the formats that write one record per sentence (or per block).
 
@@ -139,7 +148,8 @@ class RecordExporter:
     suffix = ""
     per_sentence_only = False
 
-    def write(self, records: Iterable) -> bytes:
+    def write(self, records: Iterable, models: Sequence[str] = ()) -> bytes:
+        """The file of `records`; `models` (their labels) for formats with metadata."""
         raise NotImplementedError
 
     def render(self, document: BilingualDocument, *, granularity: str | None = None) -> bytes:
@@ -148,7 +158,9 @@ class RecordExporter:
     def render_many(
         self, documents: Iterable[BilingualDocument], *, granularity: str | None = None
     ) -> bytes:
+        documents = list(documents)
+        models = model_labels(documents)
         if self.per_sentence_only:
-            return self.write(row for doc in documents for row in doc.rows)
+            return self.write((row for doc in documents for row in doc.rows), models)
         unit = check_granularity(granularity, "sentence")
-        return self.write(seg for doc in documents for seg in segments(doc.rows, unit))
+        return self.write((seg for doc in documents for seg in segments(doc.rows, unit)), models)

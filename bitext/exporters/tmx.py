@@ -19,11 +19,11 @@ so the same rows always give the same bytes. Characters XML cannot hold
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from bitext import __version__
 from bitext.documents import BilingualDocument, BilingualRow, source_metadata
-from bitext.exporters._common import RecordExporter, xml_safe
+from bitext.exporters._common import RecordExporter, model_labels, xml_safe
 
 #: Properties written on each unit, in this order.
 PROPERTIES = ("x-document", "x-segment", "x-kind", "x-origin", "x-flags")
@@ -122,16 +122,18 @@ class TmxExporter(RecordExporter):
     suffix = ".tmx"
     per_sentence_only = True
 
-    def write(self, records: Iterable[BilingualRow]) -> bytes:
-        return render_rows(records)
+    def write(self, records: Iterable[BilingualRow], models: Sequence[str] = ()) -> bytes:
+        return render_rows(records, [("x-model", model) for model in models])
 
     def render_many(
         self, documents: Iterable[BilingualDocument], *, granularity: str | None = None
     ) -> bytes:
-        """Sentence units, and the documents' source metadata in the header."""
+        """Sentence units; the models (`x-model`) and the documents' source
+        metadata in the header."""
         documents = list(documents)
         rows = [row for doc in documents for row in doc.rows]
-        return render_rows(rows, document_props(documents))
+        models = [("x-model", model) for model in model_labels(documents)]
+        return render_rows(rows, models + document_props(documents))
 
 
 EXPORTER = TmxExporter()

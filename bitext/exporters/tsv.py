@@ -19,7 +19,7 @@ With granularity `block` a row holds a whole block and `sentence` its range
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from bitext.documents import BilingualRow
 from bitext.exporters._common import RecordExporter, Segment
@@ -109,8 +109,8 @@ def extra_columns(
 class TsvExporter(RecordExporter):
     suffix = ".tsv"
 
-    def write(self, records: Iterable[BilingualRow | Segment]) -> bytes:
-        return render_rows(records)
+    def write(self, records: Iterable[BilingualRow | Segment], models: Sequence[str] = ()) -> bytes:
+        return render_rows(records)  # a TSV has no place for metadata
 
 
 EXPORTER = TsvExporter()

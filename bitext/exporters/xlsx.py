@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from bitext.exporters._common import RecordExporter, Segment, reproducible_zip, xml_safe
 from bitext.exporters.tsv import COLUMNS, extra_columns, row_fields
@@ -49,7 +49,7 @@ def _pin_dates(name: str, content: bytes) -> bytes:
     return content
 
 
-def render_segments(rows: Iterable[Segment]) -> bytes:
+def render_segments(rows: Iterable[Segment], models: Sequence[str] = ()) -> bytes:
     import datetime as dt
 
     from openpyxl import Workbook
@@ -92,6 +92,8 @@ def render_segments(rows: Iterable[Segment]) -> bytes:
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{number}"
     fixed = dt.datetime(2000, 1, 1)
     workbook.properties.creator = "bitext"
+    if models:
+        workbook.properties.description = "Model: " + "; ".join(models)
     workbook.properties.created = fixed
     workbook.properties.modified = fixed
     buffer = io.BytesIO()
@@ -102,8 +104,8 @@ def render_segments(rows: Iterable[Segment]) -> bytes:
 class XlsxExporter(RecordExporter):
     suffix = ".xlsx"
 
-    def write(self, records: Iterable[Segment]) -> bytes:
-        return render_segments(records)
+    def write(self, records: Iterable[Segment], models: Sequence[str] = ()) -> bytes:
+        return render_segments(records, models)
 
 
 EXPORTER = XlsxExporter()

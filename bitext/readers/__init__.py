@@ -105,6 +105,9 @@ def read_document(
     return document
 
 
+#: How `skipped_reason` begins: a file left out because no reader takes it.
+NOT_AN_ARTICLE = "not an article format"
+
 #: Why a file in an output folder is not read (named on the command line).
 IN_OUTPUT_FOLDER = (
     "in an output folder of bitext (it holds a run record): an export, not an article"
@@ -217,4 +220,4 @@ def skipped_reason(path: Path) -> str:
         kind = f"a {suffix} file ({mime})"
     else:
         kind = f"a {suffix} file"
-    return f"not an article format: {kind}; bitext reads {', '.join(ARTICLE_SUFFIXES)}"
+    return f"{NOT_AN_ARTICLE}: {kind}; bitext reads {', '.join(ARTICLE_SUFFIXES)}"
