@@ -49,8 +49,11 @@ class DocumentFacts:
     """One input of the run as the report shows it."""
 
     name: str
+    #: The input as the run was given it (exports name it so), and where it
+    #: is as an absolute path (the review reads it again from there).
     input: str
     status: str
+    location: str = ""
     reason: str | None = None
     language: str | None = None
     input_kind: str | None = None
@@ -125,6 +128,7 @@ def facts_from_summary(
             DocumentFacts(
                 name=result.document,
                 input=str(result.path),
+                location=str(Path(result.path).absolute()),
                 status=result.status,
                 reason=result.reason,
                 language=result.language,
