@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 REPORT_HTML = "report.html"
 REPORT_JSON = "report.json"
+#: What this stage adds to every output folder, beside the exports.
+REPORT_FILES = (REPORT_JSON, REPORT_HTML)
 #: Format version of report.json; a newer one is refused, not misread.
 REPORT_VERSION = 1
 #: report.json larger than this is refused (about 100,000 documents).
@@ -119,10 +121,12 @@ def facts_from_summary(
     except ReportError:
         earlier = None
     documents = []
+    models = list(models)
     for result in summary.results:
         before = earlier.document(result.document) if earlier is not None else None
         if result.status == "skipped" and result.files and before is not None:
             documents.append(before)
+            models += earlier.models  # the model that translated it then
             continue
         documents.append(
             DocumentFacts(

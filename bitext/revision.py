@@ -163,7 +163,7 @@ class ReviewFolder:
         return found
 
     def _rebuild(self, name: str) -> ReviewDocument:
-        request = self._request(name)
+        request = self.render_request(name)
         from bitext.checks import apply_checks
         from bitext.rendering import build_bilingual
 
@@ -176,8 +176,9 @@ class ReviewFolder:
         ]
         return ReviewDocument(name, bilingual, rows)
 
-    def _request(self, name: str):
-        """The RenderRequest `translate` would build for this document now."""
+    def render_request(self, name: str):
+        """The RenderRequest `translate` would build for this document now
+        (`bitext.rendering.render` of it gives the bytes of its exports)."""
         from bitext.rendering import RenderRequest
 
         facts = self.reviewable(name)
@@ -311,10 +312,10 @@ class ReviewFolder:
         were edited in a file: their corrections go into the memory first."""
         from bitext.review import ReviewImportError, import_files
 
-        request = self._request(name)
+        request = self.render_request(name)
         from bitext.rendering import render
 
-        fresh = dict(zip(self._paths(name), render(request).files))
+        fresh = dict(zip(self.export_paths(name), render(request).files))
         edited = [
             path
             for path, data in fresh.items()
@@ -345,7 +346,8 @@ class ReviewFolder:
         self.memory.put_reviewed([(source_lang, row.target_lang, row.source, target, origin)])
         return True
 
-    def _paths(self, name: str) -> list[Path]:
+    def export_paths(self, name: str) -> list[Path]:
+        """The document's exports in the folder, in the run's format order."""
         from bitext.runs import output_paths
 
         return output_paths(self.folder, list(self.facts.formats), name)
@@ -354,9 +356,9 @@ class ReviewFolder:
         from bitext.outputs import atomic_write_bytes
         from bitext.rendering import render
 
-        rendered = render(self._request(name))
+        rendered = render(self.render_request(name))
         written = []
-        for path, data in zip(self._paths(name), rendered.files):
+        for path, data in zip(self.export_paths(name), rendered.files):
             atomic_write_bytes(path, data)
             written.append(path.name)
         return written

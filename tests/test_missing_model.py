@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from bitext.pipeline import RequestError, TranslateOptions, translate_paths
+from bitext.report import REPORT_FILES
 
 from .conftest import SEEDS_DIR
 
@@ -35,7 +36,10 @@ def test_danish_article_fails_alone_when_no_da_en_model(tmp_path, installed_mode
     assert by_doc["dansk"].status == "failed"
     assert by_doc["dansk"].language == "da"
     assert "da -> en" in by_doc["dansk"].reason
-    assert sorted(p.name for p in out.iterdir()) == ["000_971f0af4c1b6c782.tsv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "000_971f0af4c1b6c782.tsv",
+        *sorted(REPORT_FILES),  # the run's report (bitext.report)
+    ]
 
 
 def test_only_documents_without_a_model_is_a_request_error(tmp_path, installed_models):

@@ -26,6 +26,7 @@ import pytest
 from bitext.exporters import COMBINED_STEM
 from bitext.outputs import TEMP_PREFIX
 from bitext.pipeline import TranslateOptions, translate_paths
+from bitext.report import REPORT_FILES
 
 from .conftest import ROOT, SEEDS_DIR
 
@@ -126,8 +127,8 @@ def test_ray_engine_writes_the_local_engines_files_and_summary(
         out, installed_models, engine="ray", cache=True, cache_path=cache, combine=True
     )
     first = translate_paths([corpus], options)
-    assert _files(out) == {**files, **combined}
-    assert len(files) == 42 * len(FORMATS)
+    assert _files(out) == {**files, **combined}  # the run's report included
+    assert len(files) == 42 * len(FORMATS) + len(REPORT_FILES)
     files = {**files, **combined}  # the runs below write into the same folder
     assert {**_comparable(first, out), "cache": None} == {**summary, "cache": None}
     assert first.cached_sentences == 0 and first.model_sentences > 500

@@ -13,6 +13,7 @@ import pytest
 from bitext.exporters.tsv import COLUMNS
 from bitext.pipeline import RequestError, TranslateOptions, translate_paths
 from bitext.readers import read_document
+from bitext.report import REPORT_FILES
 from bitext.segmentation import split_sentences
 
 from .conftest import SEEDS_DIR, docx_to_pdf
@@ -51,7 +52,8 @@ def test_every_seed_gets_a_docx_and_a_tsv(seed_run):
     out, summary = seed_run
     assert summary.count("done") == 2 and not summary.failed
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(f"{doc}{ext}" for doc in EXPECTED for ext in (".docx", ".tsv"))
+    expected = [f"{doc}{ext}" for doc in EXPECTED for ext in (".docx", ".tsv")]
+    assert names == sorted(expected + list(REPORT_FILES))  # and the run's report
 
 
 def test_block_and_sentence_counts_match_hand_counts(seed_run):
