@@ -470,6 +470,10 @@ def _report_translation(summary, as_json: bool, stream: bool) -> None:
     if not stream:
         for path in data["files"] + data["combined_files"]:
             typer.echo(path)
+    if summary.report_warning:
+        _err(f"warning: {summary.report_warning}")
+    elif summary.report_files and not stream:
+        _err(f"report: {summary.report_files[-1]}")
 
 
 def _report_problems(results) -> None:

@@ -116,6 +116,8 @@ class ReviewFolder:
         self.lock = threading.RLock()
         self._translators: dict[str, object] = {}
         self._documents: dict[str, ReviewDocument] = {}
+        #: Export path -> SHA-256 of the bytes bitext wrote there (known so far).
+        self._written: dict[Path, str] = {}
 
     def close(self) -> None:
         with self.lock:
@@ -307,20 +309,28 @@ class ReviewFolder:
                 return item
         raise ReviewError(f"no row {unit!r} in {name}")
 
-    def _import_file_edits(self, name: str) -> tuple[int, list[dict]]:
-        """Exports of `name` whose bytes differ from what bitext would write now
-        were edited in a file: their corrections go into the memory first."""
-        from bitext.review import ReviewImportError, import_files
+    def _edited_exports(self, name: str) -> list[Path]:
+        """The document's exports whose bytes differ from what bitext wrote.
 
-        request = self.render_request(name)
+        Files this review wrote are compared with their digests; the others
+        with what `translate` would write now (the same bytes as the run's,
+        when nobody touched them).
+        """
         from bitext.rendering import render
 
-        fresh = dict(zip(self.export_paths(name), render(request).files))
-        edited = [
-            path
-            for path, data in fresh.items()
-            if path.suffix in IMPORTABLE and path.is_file() and _digest(path) != _sha(data)
-        ]
+        paths = [p for p in self.export_paths(name) if p.suffix in IMPORTABLE and p.is_file()]
+        if not all(p in self._written for p in paths):
+            fresh = zip(self.export_paths(name), render(self.render_request(name)).files)
+            for path, data in fresh:
+                self._written.setdefault(path, _sha(data))
+        return [p for p in paths if _digest(p) != self._written[p]]
+
+    def _import_file_edits(self, name: str) -> tuple[int, list[dict]]:
+        """Exports of `name` edited in a file since bitext wrote them: their
+        corrections go into the memory first (the rules of `memory import`)."""
+        from bitext.review import ReviewImportError, import_files
+
+        edited = self._edited_exports(name)
         if not edited:
             return 0, []
         try:
@@ -360,6 +370,7 @@ class ReviewFolder:
         written = []
         for path, data in zip(self.export_paths(name), rendered.files):
             atomic_write_bytes(path, data)
+            self._written[path] = _sha(data)
             written.append(path.name)
         return written
 
