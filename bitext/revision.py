@@ -313,12 +313,18 @@ class ReviewFolder:
         """The document's exports whose bytes differ from what bitext wrote.
 
         Files this review wrote are compared with their digests; the others
-        with what `translate` would write now (the same bytes as the run's,
-        when nobody touched them).
+        with the run record's (`bitext.record`), and, where no record knows
+        them, with what `translate` would write now (the same bytes as the
+        run's, when nobody touched them).
         """
         from bitext.rendering import render
 
         paths = [p for p in self.export_paths(name) if p.suffix in IMPORTABLE and p.is_file()]
+        record = self._record()
+        for path in paths:
+            entry = record.entry(path) if record is not None else None
+            if entry is not None:
+                self._written.setdefault(path, entry.sha256)
         if not all(p in self._written for p in paths):
             fresh = zip(self.export_paths(name), render(self.render_request(name)).files)
             for path, data in fresh:
@@ -368,11 +374,30 @@ class ReviewFolder:
 
         rendered = render(self.render_request(name))
         written = []
+        record = self._record()
+        run = "review"
+        if record is not None and record.last_run is not None:
+            run = record.last_run.id
         for path, data in zip(self.export_paths(name), rendered.files):
             atomic_write_bytes(path, data)
             self._written[path] = _sha(data)
+            if record is not None:
+                record.note(path, data, name, run)
             written.append(path.name)
+        if record is not None:
+            record.save()
         return written
+
+    def _record(self):
+        """The folder's run record (`bitext.record`), when it holds one."""
+        from bitext.record import RecordError, RunRecord, holds_record
+
+        if not holds_record(self.folder):
+            return None
+        try:
+            return RunRecord.load(self.folder)
+        except RecordError as exc:
+            raise ReviewError(str(exc)) from exc
 
     def _update_report(self, name: str) -> None:
         from bitext.checks import count_flags

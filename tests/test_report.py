@@ -177,3 +177,42 @@ def test_a_moved_input_fails_its_page_alone(tmp_path, installed_models):
         assert len(folder.document(SEEDS[1]).rows) == 19
     finally:
         folder.close()
+
+
+def test_a_save_takes_a_file_edit_in_first_and_keeps_the_run_record_in_step(
+    relative_run, installed_models
+):
+    from bitext.exporters.tsv import quote, read_rows
+    from bitext.record import RunRecord
+
+    name = SEEDS[0]
+    record = RunRecord(relative_run)
+    run = record.start_run()
+    for path in sorted(relative_run.glob(f"{name}.*")):
+        record.note(path, path.read_bytes(), name, run.id)
+    record.save()
+    tsv = relative_run / f"{name}.tsv"
+    header = tsv.read_text(encoding="utf-8").split("\n", 1)[0].split("\t")
+    rows = read_rows(tsv.read_bytes())
+    edited = next(r for r in rows if (r["block"], r["sentence"]) == ("3", "1"))
+    edited["target"] = "Edited in the file."
+    lines = ["\t".join(quote(r[c]) for c in header) for r in rows]
+    tsv.write_text("\t".join(header) + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    assert [e.path for e in RunRecord.load(relative_run).changed()] == [tsv.name]
+
+    folder = _review(relative_run, installed_models)
+    try:
+        outcome = folder.save(name, f"{name}:5.1", "Edited in the page.")
+        page_row = outcome.row.row
+    finally:
+        folder.close()
+    assert outcome.imported == 1
+    with TranslationMemory(relative_run.parent / "memory.sqlite3") as memory:
+        reviewed = memory.get_reviewed("nb", "en", [edited["source"], page_row.source])
+    assert reviewed == {
+        edited["source"]: "Edited in the file.",
+        page_row.source: "Edited in the page.",
+    }
+    after = RunRecord.load(relative_run)
+    assert after.changed() == []  # the files written again are noted with their new bytes
+    assert after.entry(tsv).sha256 != record.entry(tsv).sha256
