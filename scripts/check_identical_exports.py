@@ -107,10 +107,19 @@ def write_exports(tree: Path, output: Path) -> None:
         _bitext(tree, work, "align-mt", "bitext", "align", *pair, "--use-model", "-o", out)
 
 
+#: Files a run writes beside its exports that say what the run was (its date,
+#: absolute input paths, run ids): not exports, so not compared.
+NOT_EXPORTS = {"report.html", "report.json", ".bitext-record.json"}
+
+
+def _is_export(path: Path) -> bool:
+    return path.is_file() and path.name not in NOT_EXPORTS
+
+
 def compare(before: Path, after: Path) -> int:
     """Byte comparison of two export folders; prints each difference."""
-    names_before = {p.relative_to(before) for p in before.rglob("*") if p.is_file()}
-    names_after = {p.relative_to(after) for p in after.rglob("*") if p.is_file()}
+    names_before = {p.relative_to(before) for p in before.rglob("*") if _is_export(p)}
+    names_after = {p.relative_to(after) for p in after.rglob("*") if _is_export(p)}
     one_sided = sorted(names_before ^ names_after)
     for name in one_sided:
         print(f"only {'before' if name in names_before else 'after'}: {name}")

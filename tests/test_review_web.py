@@ -138,6 +138,73 @@ def test_the_flagged_filter_shows_only_flagged_rows(page):
     assert page.locator(".row[data-unit]:not([hidden])").count() == total
 
 
+def test_keys_follow_the_filter_and_question_mark_shows_the_key_map(page):
+    page.goto(page.url.rstrip("/") + "/doc/000_971f0af4c1b6c782")
+    page.wait_for_selector(".row.current")
+    page.keyboard.press("?")
+    assert page.locator("dialog#keymap[open]").count() == 1
+    assert "Ctrl" in page.locator("dialog#keymap").inner_text()
+    page.keyboard.press("Escape")
+    assert page.locator("dialog#keymap[open]").count() == 0
+
+    def current() -> tuple[str, str]:
+        return page.evaluate(
+            "(() => { const r = document.querySelector('.row.current');"
+            " return [r.dataset.unit, r.dataset.flags]; })()"
+        )
+
+    clean = page.locator('.row[data-unit][data-flags=""]').first
+    clean.focus()
+    unflagged = clean.get_attribute("data-unit")
+    page.keyboard.press("n")  # the next flagged row, after this one
+    unit, flags = current()
+    assert flags and unit != unflagged
+    order = page.eval_on_selector_all(".row[data-unit]", "rows => rows.map(r => r.dataset.unit)")
+    assert order.index(unit) > order.index(unflagged)
+    page.keyboard.press("k")
+    page.keyboard.press("k")  # back past the unflagged row
+    page.get_by_label("Filter rows").select_option("flagged")
+    page.locator(".row[data-unit]:not([hidden])").first.focus()
+    for _ in range(order.index(unflagged) + 2):  # j steps over the rows the filter hides
+        page.keyboard.press("j")
+        assert current()[1]
+
+
+def test_the_search_box_covers_the_whole_run(page):
+    page.wait_for_selector("table.documents")
+    page.keyboard.press("/")
+    page.keyboard.type("Putin")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?q=Putin")
+    hits = page.locator("ol.hits li")
+    assert hits.count() > 1
+    for i in range(hits.count()):
+        assert "Putin" in hits.nth(i).inner_text()
+    links = [hits.nth(i).locator("a").get_attribute("href") for i in range(hits.count())]
+    assert {link.split("#")[0] for link in links} == {
+        "/doc/000_971f0af4c1b6c782",
+        "/doc/002_a3320b0741197cf2",
+    }
+    hits.first.locator("a").click()
+    page.wait_for_selector(".row.current")
+    unit = links[0].split("#u-")[1]
+    assert page.evaluate("document.querySelector('.row.current').dataset.unit") == unit
+
+
+def test_every_control_has_an_accessible_name(page):
+    nameless = """() => Array.from(document.querySelectorAll(
+        'textarea, select, input, button, a[href]')).filter(e => !(
+        e.getAttribute('aria-label') || (e.labels && e.labels.length) || e.textContent.trim()
+    )).map(e => e.outerHTML)"""
+    assert page.evaluate(nameless) == []
+    page.goto(page.url.rstrip("/") + "/doc/000_971f0af4c1b6c782")
+    assert page.evaluate(nameless) == []
+    assert page.get_by_role("textbox", name="Target of sentence 2.1").count() == 1
+    assert page.get_by_role("combobox", name="Filter rows").count() == 1
+    assert page.get_by_role("searchbox", name="Search the whole run").count() == 1
+    assert page.get_by_role("button", name="Keyboard shortcuts (?)").count() == 1
+
+
 def test_a_target_edited_with_the_keyboard_is_reviewed_everywhere(page, review_run, tmp_path):
     name = "002_a3320b0741197cf2"
     page.goto(page.url.rstrip("/") + f"/doc/{name}")
