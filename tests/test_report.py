@@ -216,3 +216,13 @@ def test_a_save_takes_a_file_edit_in_first_and_keeps_the_run_record_in_step(
     after = RunRecord.load(relative_run)
     assert after.changed() == []  # the files written again are noted with their new bytes
     assert after.entry(tsv).sha256 != record.entry(tsv).sha256
+
+
+def test_review_of_a_folder_without_a_report_exits_2_and_says_why(tmp_path):
+    from typer.testing import CliRunner
+
+    from bitext.cli import app
+
+    result = CliRunner().invoke(app, ["review", str(tmp_path), "--no-browser"])
+    assert result.exit_code == 2
+    assert "holds no run report" in result.output and "bitext translate" in result.output
