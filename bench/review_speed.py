@@ -166,10 +166,10 @@ def main() -> None:
             warm = [timed(lambda n=n: client.request("GET", f"/doc/{n}")) for n in picks]
             print(f"document page, first view (rebuilt from memory): {median(cold)}")
             print(f"document page, again (cached):                   {median(warm)}")
-            search = [timed(lambda: client.request("GET", "/search?q=Putin"))]
-            search += [timed(lambda: client.request("GET", "/search?q=Kina")) for _ in range(2)]
-            print(f"search of the whole run, first (rebuilds all):   {search[0]:8.1f} ms")
-            print(f"search of the whole run, again:                  {median(search[1:])}")
+            # A word no row holds: every document is searched (rebuilt the first time).
+            search = [timed(lambda: client.request("GET", "/search?q=zqxj")) for _ in range(3)]
+            print(f"search of every row of the run, first:           {search[0]:8.1f} ms")
+            print(f"search of every row of the run, again:           {median(search[1:])}")
             saves = []
             for i, name in enumerate(picks * 2):
                 unit = folder.document(name).rows[3 + i // len(picks)].id
