@@ -136,11 +136,11 @@ def facts_from_summary(
                 status=result.status,
                 reason=result.reason,
                 language=result.language,
-                input_kind=getattr(result, "input_kind", None),
+                input_kind=result.input_kind,
                 blocks=result.blocks,
                 sentences=result.sentences,
                 translated=result.translated_sentences,
-                reviewed=getattr(result, "reviewed_sentences", 0),
+                reviewed=result.reviewed_sentences,
                 flags=dict(sorted(result.flags.items())),
                 files=[Path(f).name for f in result.files],
             )
