@@ -368,8 +368,10 @@ def translate(
     formats = _export_choices(format, granularity)
     if device not in ("auto", "cpu", "cuda"):
         _refuse("--device must be 'auto', 'cpu' or 'cuda'")
-    if engine not in ("local", "ray"):
-        _refuse("--engine must be 'local' or 'ray'")
+    from bitext.engines import UnknownEngine, engine_names
+
+    if engine not in engine_names():
+        _refuse(str(UnknownEngine(engine)))
     options = TranslateOptions(
         output_dir=output,
         formats=formats,

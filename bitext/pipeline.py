@@ -3,6 +3,8 @@
 paths -> read -> detect -> segment -> translate (all sentences of the run
 at once) -> align -> export. Each stage is a function of its own module; this
 module only orders them, isolates failures per document, and writes files.
+Where reading, decoding and rendering run is the engine's business: the run
+takes an engine object (`bitext.engines`), `LocalEngine` by default.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from bitext.documents import BilingualDocument, Block, BlockKind, Document
 from bitext.engine import DecodeOptions, Translator
+from bitext.engines import Engine, UnknownEngine, open_engine
 from bitext.exporters import check_formats, write_combined
 from bitext.exporters.docx import run_date
 from bitext.limits import Limits
@@ -74,7 +77,7 @@ class TranslateOptions(RunOptions):
     cache_path: Path | None = None
     #: Documents read, translated and exported together (memory stays flat).
     chunk_documents: int = 200
-    #: Where the work runs: "local" (this process) or "ray" (bitext.cluster, extra `ray`).
+    #: Where the work runs: an engine name of `bitext.engines` ("local": this process).
     engine: str = "local"
     #: Ray cluster to join ("auto" or HOST:PORT); None: $RAY_ADDRESS, else a
     #: private runtime on 127.0.0.1 for this run.
@@ -210,7 +213,14 @@ def _analysis_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory, run: _Run) -> Document:
+def _prepare(
+    path: Path,
+    doc_id: str,
+    forced_lang: str | None,
+    memory,
+    limits: Limits,
+    checkpoint: Callable[[], None],
+) -> Document:
     """`prepare_document`, through the memory's analysis cache when there is one.
 
     Detection costs more than exporting, so a warm re-run would pay for it
@@ -220,19 +230,18 @@ def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory, run: _Run
     from bitext.interrupts import cancellable
     from bitext.limits import read_file
 
-    limits = run.options.limits
     if memory is None:
-        return prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
+        return prepare_document(path, doc_id, forced_lang, limits, checkpoint)
     try:
         with cancellable():  # the same bounded read as the readers': refused from its size
             data = read_file(path, limits)
     except OSError:  # the reader names the file and the reason
-        return prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
+        return prepare_document(path, doc_id, forced_lang, limits, checkpoint)
     key = analysis_key(data, forced_lang, limits)
     cached = cached_analysis(memory, key, path, doc_id)
     if cached is not None:
         return cached
-    document = prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
+    document = prepare_document(path, doc_id, forced_lang, limits, checkpoint)
     store_analysis(memory, key, document)
     return document
 
@@ -304,7 +313,7 @@ class _Run:
         self.halted: str | None = None  # why every later write would fail (disk full)
         self.combined: dict[str, BilingualDocument] = {}  # by stem, kept for --combine
         self.date = run_date()  # every document's "Translated" date
-        self.renderer = LocalRenderer()  # the Ray engine renders on its workers
+        self.renderer = LocalRenderer()  # replaced by the run's engine's
 
     def outputs_of(self, stem: str) -> list[Path]:
         return output_paths(self.options.output_dir, self.options.formats, stem)
@@ -353,6 +362,39 @@ class LocalRenderer:
         """Nothing is ever pending here."""
 
 
+class LocalEngine:
+    """The work in this process: `--engine local`, the default engine.
+
+    Reading goes through the memory's analysis cache (`_prepare`), decoding
+    through `default_translator`, rendering happens at once. Other engines
+    (`bitext.engines`) have the same members and do that work elsewhere.
+    """
+
+    def __init__(self, options: TranslateOptions) -> None:
+        self.limits = options.limits
+        self.renderer = LocalRenderer()
+
+    def translator(self, package: InstalledPackage, options: TranslateOptions) -> Translator:
+        return default_translator(package, options)
+
+    def analyser(
+        self,
+        files: list[Path],
+        forced: str | None,
+        memory,
+        stems: dict[Path, str],
+        wanted: Callable[[Path], bool],
+        checkpoint: Callable[[], None],
+    ) -> Callable[[Path, str], Document]:
+        """Each file analysed when the pipeline reaches it (see `bitext.engines.Engine`)."""
+        return functools.partial(
+            _prepare, forced_lang=forced, memory=memory, limits=self.limits, checkpoint=checkpoint
+        )
+
+    def close(self) -> None:
+        """Nothing was started."""
+
+
 def default_translator(package: InstalledPackage, options: TranslateOptions) -> Translator:
     try:
         return Translator(
@@ -370,11 +412,10 @@ def translate_paths(
     paths: Iterable[str | os.PathLike[str]],
     options: TranslateOptions | None = None,
     *,
-    translator_factory: Callable[
-        [InstalledPackage, TranslateOptions], Translator
-    ] = default_translator,
+    translator_factory: Callable[[InstalledPackage, TranslateOptions], Translator] | None = None,
     progress: Callable[[int, int], None] | None = None,
     stop: threading.Event | None = None,
+    engine: Engine | None = None,
 ) -> RunSummary:
     """Translate every article under `paths` and write its exports.
 
@@ -388,6 +429,11 @@ def translate_paths(
     is translated. Raises RequestError before writing anything when the
     request cannot work (unknown format, missing path, missing model, bad glossary). Failures
     of single documents are recorded in the summary and do not stop the others.
+
+    `engine` does the reading, decoding and rendering (`bitext.engines.Engine`;
+    the caller closes it); None opens the one `options.engine` names and
+    closes it at the end. `translator_factory` replaces the engine's own
+    translators (tests pass the copy model's).
     """
     from bitext.readers import find_articles
 
@@ -399,14 +445,15 @@ def translate_paths(
         check_writable(options.output_dir)
     run = _Run(options, translator_factory, files, stop, progress)
     summary = RunSummary()
-    engine = None
+    opened = None  # the engine this call opened, and so closes
     try:
-        prepare = functools.partial(_prepare, forced_lang=run.forced, memory=run.memory, run=run)
-        if options.engine != "local":
-            engine = _start_engine(options)
-            run.translator_factory = engine.translator
-            prepare = engine.analyser(files, run.forced, run.memory, run.stems, run.wanted)
-            run.renderer = engine.renderer
+        if engine is None:
+            engine = opened = _open_engine(options)
+        run.translator_factory = translator_factory or engine.translator
+        run.renderer = engine.renderer
+        prepare = engine.analyser(
+            files, run.forced, run.memory, run.stems, run.wanted, run.checkpoint
+        )
         _translate_files(files, prepare, run, summary)
     except Stopped:
         # Documents whose translation was complete are written, if their
@@ -415,8 +462,8 @@ def translate_paths(
         summary.interrupted = run.halted is None
         _not_done(summary, files[len(summary.results) :], run.stems, run.halted)
     finally:
-        if engine is not None:
-            engine.close()
+        if opened is not None:
+            opened.close()
         if run.memory is not None:
             run.memory.close()
     # Files no reader takes are named with their kind, never ignored in silence.
@@ -528,16 +575,14 @@ def _document_to_translate(
 STOP_GRACE_SECONDS = 5.0
 #: A chunk is closed at this many sentences even before `chunk_documents`.
 CHUNK_SENTENCES = 20_000
-ENGINES = ("local", "ray")
 
 
-def _start_engine(options: TranslateOptions):
-    """The engine doing the work elsewhere (`--engine ray`: bitext.cluster)."""
-    if options.engine not in ENGINES:
-        raise RequestError(f"--engine must be one of {', '.join(ENGINES)}, not {options.engine!r}")
-    from bitext.cluster.driver import RayEngine
-
-    return RayEngine(options)
+def _open_engine(options: TranslateOptions) -> Engine:
+    """The engine `options.engine` names, from the registry (`bitext.engines`)."""
+    try:
+        return open_engine(options.engine, options)
+    except UnknownEngine as exc:
+        raise RequestError(str(exc)) from exc
 
 
 def load_glossary(options: TranslateOptions) -> Glossary:
