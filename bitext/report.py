@@ -27,8 +27,8 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from bitext.pipeline import RunSummary
+if TYPE_CHECKING:  # the pipeline's RunSummary; this module never imports the pipeline
+    from bitext.runs import Summary
 
 REPORT_HTML = "report.html"
 REPORT_JSON = "report.json"
@@ -104,7 +104,7 @@ class RunFacts:
 
 
 def facts_from_summary(
-    summary: RunSummary,
+    summary: Summary,
     *,
     output_dir: Path,
     date: str,
