@@ -505,7 +505,7 @@ def _write_report(run: _Run, summary: RunSummary) -> None:
     )
     try:
         summary.report_files = [str(p) for p in write_report(options.output_dir, facts)]
-    except OSError as exc:
+    except Exception as exc:  # never a failed run: the exports are written
         summary.report_warning = f"the run report was not written: {reason(exc)}"
 
 

@@ -88,8 +88,13 @@ class RunFacts:
         return sum((Counter(d.flags) for d in self.documents), Counter())
 
     def to_bytes(self) -> bytes:
+        """UTF-8 JSON; ASCII escapes when a path holds bytes that are not UTF-8
+        (a file name read as surrogates)."""
         raw = {"version": REPORT_VERSION, **asdict(self)}
-        return (json.dumps(raw, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+        try:
+            return (json.dumps(raw, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+        except UnicodeEncodeError:
+            return (json.dumps(raw, indent=1) + "\n").encode("ascii")
 
     @classmethod
     def from_bytes(cls, data: bytes, label: str) -> RunFacts:
@@ -172,13 +177,25 @@ def read_facts(folder: Path) -> RunFacts | None:
 
 
 def write_report(folder: Path, facts: RunFacts) -> list[Path]:
-    """report.json and report.html in `folder`, each written atomically."""
+    """report.json and report.html in `folder`, each written atomically; a file
+    that already holds these bytes is left alone (a re-run that did nothing
+    touches nothing)."""
     from bitext.outputs import atomic_write_bytes
 
     folder = Path(folder)
-    atomic_write_bytes(folder / REPORT_JSON, facts.to_bytes())
-    atomic_write_bytes(folder / REPORT_HTML, report_html(facts).encode("utf-8"))
-    return [folder / REPORT_JSON, folder / REPORT_HTML]
+    contents = {
+        folder / REPORT_JSON: facts.to_bytes(),
+        # A name that is not UTF-8 is shown with U+FFFD in its place.
+        folder / REPORT_HTML: report_html(facts).encode("utf-8", "replace"),
+    }
+    for path, data in contents.items():
+        try:
+            if path.read_bytes() == data:
+                continue
+        except OSError:
+            pass  # not there yet, or unreadable: written below
+        atomic_write_bytes(path, data)
+    return list(contents)
 
 
 # -- drawing -----------------------------------------------------------------

@@ -226,3 +226,23 @@ def test_review_of_a_folder_without_a_report_exits_2_and_says_why(tmp_path):
     result = CliRunner().invoke(app, ["review", str(tmp_path), "--no-browser"])
     assert result.exit_code == 2
     assert "holds no run report" in result.output and "bitext translate" in result.output
+
+
+def test_a_file_name_that_is_not_utf8_still_gets_its_report(tmp_path, installed_models):
+    import os
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    name = os.fsdecode(b"bl\xe5b\xe6r.txt")  # surrogate escapes for the two bytes
+    (inputs / name).write_text((SEEDS_DIR / f"{SEEDS[1]}.txt").read_text("utf-8"), "utf-8")
+    out = tmp_path / "out"
+    summary = _run(out, installed_models, [inputs])
+    assert summary.report_warning is None and summary.count("done") == 1
+    facts = read_facts(out)
+    assert Path(facts.documents[0].location) == inputs / name
+    assert "bl_b_r" in (out / REPORT_HTML).read_text(encoding="utf-8")
+    folder = _review(out, installed_models)
+    try:
+        assert len(folder.document("bl_b_r").rows) == 19
+    finally:
+        folder.close()

@@ -21,6 +21,7 @@ import pytest
 from bitext.exporters.tsv import read_rows
 from bitext.outputs import TEMP_PREFIX
 from bitext.pipeline import RequestError, TranslateOptions, translate_paths
+from bitext.report import REPORT_FILES
 
 from .conftest import ROOT, SEEDS_DIR
 
@@ -126,7 +127,7 @@ def test_zoo_every_input_has_its_outcome(zoo):
     # Every other document was exported, TSV and DOCX, and nothing else was left.
     done = [r for r in summary.results if r.status == "done"]
     assert len(done) == len(results) - 5
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in out.iterdir() if p.name not in REPORT_FILES)
     assert names == sorted(f"{r.document}{ext}" for r in done for ext in (".docx", ".tsv"))
 
 
@@ -266,6 +267,7 @@ def test_an_engine_error_on_one_document_fails_only_that_document(tmp_path, inst
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "one.docx",
         "one.tsv",
+        *sorted(REPORT_FILES),  # the run's report
         "three.docx",
         "three.tsv",
     ]
@@ -351,7 +353,7 @@ def test_disk_full_stops_with_a_clear_error_and_no_partial_file(
     assert f"failed: {src / 'b-big.txt'}: cannot write" in proc.stderr
     assert reasons["a-small"] == ("done", None)
     # Every file there is complete (identical to the unlimited run); none partial.
-    present = sorted(p.name for p in out.iterdir())
+    present = sorted(p.name for p in out.iterdir() if p.name not in REPORT_FILES)
     assert "a-small.docx" in present and "b-big.tsv" not in present
     for name in present:
         assert not name.startswith(TEMP_PREFIX)
