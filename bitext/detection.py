@@ -488,48 +488,84 @@ def _judged(ev: _Evidence) -> Detection:
 
 
 def _detect_block(text: str, prior: Detection, cheap: _Evidence | None = None) -> Detection:
-    """The language of a block inside a document whose language is `prior`.
+    """The language of a block inside a document whose language is `prior`,
+    with the block's own confidence (see `_own_confidence`).
 
     `cheap` is the block's `_cheap_evidence`, when the caller has it.
     """
     doc_lang = prior.language
     if cheap is None:
         cheap = _cheap_evidence(text)
-    if _plainly_norwegian(cheap, doc_lang) or _bound_to_document(cheap, doc_lang):
-        return Detection(doc_lang, prior.confidence, [(doc_lang, prior.confidence)])
+    short = len(cheap.words) < SHORT_BLOCK_WORDS
+    if not short and (_plainly_norwegian(cheap, doc_lang) or _bound_to_document(cheap, doc_lang)):
+        # Its words settle it: no langdetect call (see `_lexical_confidence`).
+        confidence = _lexical_confidence(cheap, doc_lang)
+        return Detection(doc_lang, confidence, [(doc_lang, confidence)])
     ev = _evidence(text, cheap)
+    language = _block_language(ev, doc_lang)
+    return Detection(language, _own_confidence(ev, language), _decide(ev).candidates)
+
+
+def _block_language(ev: _Evidence, doc_lang: str) -> str:
+    """The language of a block with all its evidence, the document's language
+    as the prior (the rules of docs/detection.md, "Blocks")."""
     if ev.letters == 0 or not ev.words:
-        # Numbers, dates, punctuation: nothing to tell; follow the document.
-        return Detection(doc_lang, prior.confidence, [(doc_lang, prior.confidence)])
+        return doc_lang  # numbers, dates, punctuation: nothing to tell
+    if _plainly_norwegian(ev, doc_lang) or _bound_to_document(ev, doc_lang):
+        return doc_lang
     own = _decide(ev)
     if doc_lang in (UNKNOWN, UNCERTAIN):
-        return own
-    scores = _guard(ev, ev.scores)
+        return own.language
     n = len(ev.words)
-    p_doc = scores.get(doc_lang, 0.0)
     # Closely related languages (the Norwegian standards and Danish/Swedish)
     # are the usual confusion on single sentences; a block of the document's
     # own family takes the document's language unless its own markers say
     # otherwise.
     short = n < SHORT_BLOCK_WORDS
     best, p_best = own.candidates[0] if own.candidates else (doc_lang, 0.0)
-    related = any(doc_lang in group and best in group for group in _FAMILIES)
-    if best == doc_lang:
-        return Detection(doc_lang, round(max(p_best, prior.confidence), 4), own.candidates)
-    if related:
+    if best == doc_lang or best == UNKNOWN:
+        return doc_lang
+    if any(doc_lang in group and best in group for group in _FAMILIES):
         # Lexicon hits beyond the document language's: three more words of
         # the other standard than of the document's is strong evidence.
         strong = not short and ev.markers[best] - ev.markers[doc_lang] >= 3
-        if not strong:
-            return Detection(doc_lang, round(max(p_doc, 0.5), 4), own.candidates)
-        return own
-    if best == UNKNOWN:
-        return Detection(doc_lang, round(max(p_doc, 0.5), 4), own.candidates)
+        return best if strong else doc_lang
     # Another language altogether (an English quote in a Norwegian article).
     threshold = 0.999 if short else 0.9
     if n >= 3 and p_best >= threshold and _doc_words_absent(ev, doc_lang, best, short):
-        return Detection(best, round(p_best * _length_factor(n), 4), own.candidates)
-    return Detection(doc_lang, round(max(p_doc, 0.5), 4), own.candidates)
+        return best
+    return doc_lang
+
+
+def _own_confidence(ev: _Evidence, language: str) -> float:
+    """How strongly a block's own text says `language`: that language's
+    probability from the block's evidence alone (langdetect and lexicons,
+    guarded), times the length factor. A block that took the document's
+    language by the short-block rules therefore keeps a low confidence: its
+    language comes from the document, not from its own words."""
+    if ev.letters == 0 or not ev.words or not ev.scores:
+        return 0.0
+    p = _guard(ev, ev.scores).get(language, 0.0)
+    return round(p * _length_factor(len(ev.words)), 4)
+
+
+def _lexical_confidence(ev: _Evidence, language: str) -> float:
+    """`_own_confidence` for a block of 6+ words whose words alone settle its
+    language, without the langdetect call: for the Scandinavian standards,
+    the marker-word part of the log-linear score (softmax of lexicon hits,
+    with the Nynorsk bias); for another language, its share of the common
+    words of its own and the other listed languages."""
+    if language in NORDIC:
+        logits = {code: _MARKER_WEIGHT * ev.markers[code] for code in NORDIC}
+        logits["nn"] -= _NYNORSK_BIAS
+        top = max(logits.values())
+        weights = {code: math.exp(v - top) for code, v in logits.items()}
+        p = weights[language] / sum(weights.values())
+    else:
+        own = _coverage(ev.words, COMMON[language])
+        others = [_coverage(ev.words, w) for c, w in COMMON.items() if w is not COMMON[language]]
+        p = own / (own + max(others, default=0.0)) if own else 0.0
+    return round(p * _length_factor(len(ev.words)), 4)
 
 
 def _plainly_norwegian(ev: _Evidence, doc_lang: str) -> bool:

@@ -50,6 +50,16 @@ class Document:
     #: What the file was read as (`text`, `docx`, `html`, `pdf`, `odt`, `markdown`):
     #: exports name it, and a file whose ending lies says here what it really was.
     input_kind: str | None = None
+    #: What the source says about itself, where it says it (a page's metadata,
+    #: a DOCX's core properties): exporters show these beside the text, never
+    #: as text to translate. `declared_language` is the language the source
+    #: names (`<html lang>`); detection decides `language`.
+    title: str | None = None
+    author: str | None = None
+    outlet: str | None = None
+    section: str | None = None
+    url: str | None = None
+    declared_language: str | None = None
 
     @property
     def headline(self) -> Block | None:
@@ -64,6 +74,43 @@ class Document:
             if block.kind is BlockKind.CAPTION:
                 return block
         return None
+
+
+#: Document fields that describe the source, with the labels exports give them.
+SOURCE_FIELDS = (
+    ("title", "Title"),
+    ("author", "Author"),
+    ("outlet", "Outlet"),
+    ("section", "Section"),
+    ("url", "URL"),
+    ("declared_language", "Declared language"),
+)
+
+
+def source_facts(document: Document) -> list[tuple[str, str]]:
+    """(label, value) of the source metadata a document has, for title blocks and
+    headers; one helper so every export shows the same facts in the same order.
+
+    The title is left out when it is the headline (already shown as the title).
+    """
+    headline = document.headline
+    facts = []
+    for name, label in SOURCE_FIELDS:
+        value = getattr(document, name)
+        if not value or (name == "title" and headline is not None and headline.text == value):
+            continue
+        facts.append((label, value))
+    return facts
+
+
+def source_metadata(document: Document) -> dict[str, str]:
+    """The source metadata a document has, by field name (date included when
+    there is any other): for JSONL and other machine-read exports."""
+    found = {name: getattr(document, name) for name, _ in SOURCE_FIELDS}
+    found = {name: value for name, value in found.items() if value}
+    if found and document.date:
+        found = {"date": document.date, **found}
+    return found
 
 
 @dataclass

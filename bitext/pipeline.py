@@ -9,6 +9,7 @@ takes an engine object (`bitext.engines`), `LocalEngine` by default.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sqlite3
@@ -24,6 +25,7 @@ from bitext.engine import DecodeOptions, Translator
 from bitext.engines import Engine, UnknownEngine, open_engine
 from bitext.exporters import check_formats, write_combined
 from bitext.exporters.docx import run_date
+from bitext.languages import no_model_line
 from bitext.limits import Limits
 from bitext.models import InstalledPackage, find_package, models_dir
 from bitext.outputs import (
@@ -33,6 +35,8 @@ from bitext.outputs import (
     clean_temporaries,
     output_stems,
 )
+from bitext.positions import Unfinished
+from bitext.record import holds_record
 from bitext.rendering import (
     UNDECIDED,
     Rendered,
@@ -41,6 +45,7 @@ from bitext.rendering import (
     model_language,
     render_or_reason,
 )
+from bitext.reruns import OutputFolder, open_output_folder
 from bitext.runs import (
     MissingModel,
     RequestError,
@@ -84,6 +89,9 @@ class TranslateOptions(RunOptions):
     ray_address: str | None = None
     #: Let Ray's own log lines through to stderr.
     verbose: bool = False
+    #: Replace edited exports without importing their corrections or keeping
+    #: them aside (bitext.reruns; by default edits are never lost).
+    discard_edits: bool = False
 
     def __post_init__(self) -> None:
         # Python callers may pass plain strings for paths.
@@ -115,6 +123,8 @@ class DocumentResult(Result):
     #: given a reviewed translation: the run report shows both.
     input_kind: str | None = None
     reviewed_sentences: int = 0
+    #: Sentences the model failed on alone, exported with the flag `failed`.
+    failed_sentences: int = 0
 
 
 @dataclass
@@ -133,6 +143,8 @@ class RunSummary(Summary):
     #: report.json and report.html (bitext.report), or why they are missing.
     report_files: list[str] = field(default_factory=list)
     report_warning: str | None = None
+    #: Edited exports found before they were replaced (bitext.reruns.KeptEdit, as dicts).
+    edits: list[dict] = field(default_factory=list)
 
     @property
     def languages(self) -> Counter:
@@ -149,6 +161,7 @@ class RunSummary(Summary):
             "blocks": sum(r.blocks for r in self.results),
             "sentences": sum(r.sentences for r in self.results),
             "translated_sentences": sum(r.translated_sentences for r in self.results),
+            "failed_sentences": sum(r.failed_sentences for r in self.results),
             "cache": {
                 "hits": self.cached_sentences,
                 "translated": self.model_sentences,
@@ -158,6 +171,7 @@ class RunSummary(Summary):
             "files": self.files,
             "flags": dict(self.flag_counts),
             "combined_files": self.combined_files,
+            "edits": self.edits,
             "results": [vars(r) for r in self.results],
         }
 
@@ -314,6 +328,8 @@ class _Run:
         self.combined: dict[str, BilingualDocument] = {}  # by stem, kept for --combine
         self.date = run_date()  # every document's "Translated" date
         self.renderer = LocalRenderer()  # replaced by the run's engine's
+        #: The output folder's record and the edits kept (set once the request is checked).
+        self.folder: OutputFolder
 
     def outputs_of(self, stem: str) -> list[Path]:
         return output_paths(self.options.output_dir, self.options.formats, stem)
@@ -438,12 +454,22 @@ def translate_paths(
     from bitext.readers import find_articles
 
     options = options or TranslateOptions()
+    check_languages(options.source_lang, options.target_lang, RequestError)
     unread: list[tuple[Path, str]] = []
     with refusing(RequestError):
         check_formats(options.formats)
-        files = list(find_articles(paths, skipped=unread))
+        paths = list(paths)
+        _refuse_output_as_input(paths, options.output_dir)
+        files = list(find_articles(paths, skipped=unread, exclude=[options.output_dir]))
         check_writable(options.output_dir)
     run = _Run(options, translator_factory, files, stop, progress)
+    run.folder = open_output_folder(
+        options.output_dir,
+        RequestError,
+        command="translate",
+        inputs=paths,
+        discard_edits=options.discard_edits,
+    )
     summary = RunSummary()
     opened = None  # the engine this call opened, and so closes
     try:
@@ -461,6 +487,9 @@ def translate_paths(
         run.renderer.settle(timeout=STOP_GRACE_SECONDS)
         summary.interrupted = run.halted is None
         _not_done(summary, files[len(summary.results) :], run.stems, run.halted)
+    except BaseException:  # an error after files were written: their notes are kept
+        _finish_record(run, summary)
+        raise
     finally:
         if opened is not None:
             opened.close()
@@ -472,12 +501,9 @@ def translate_paths(
             DocumentResult(path=str(path), document=path.stem, status="skipped", reason=why)
         )
     if options.combine and run.combined and not summary.interrupted and run.halted is None:
-        documents = [
-            run.combined[r.document] for r in summary.results if r.document in run.combined
-        ]
-        summary.combined_files = write_combined(
-            documents, options.output_dir, options.formats, options.granularity
-        )
+        summary.combined_files = _write_combined(run, summary)
+    summary.edits = [dataclasses.asdict(k) for k in run.folder.kept]
+    _finish_record(run, summary, final=True)
     _write_report(run, summary)
     return summary
 
@@ -507,6 +533,68 @@ def _write_report(run: _Run, summary: RunSummary) -> None:
         summary.report_files = [str(p) for p in write_report(options.output_dir, facts)]
     except Exception as exc:  # never a failed run: the exports are written
         summary.report_warning = f"the run report was not written: {reason(exc)}"
+
+
+def check_languages(source: str, target: str, error: type[Exception]) -> None:
+    """Refuse (as `error`, exit 2) a `--from`/`--to` code that names no language."""
+    from bitext.languages import UnknownLanguage, check_code
+
+    try:
+        check_code(source, auto=True)
+        check_code(target)
+    except UnknownLanguage as exc:
+        raise error(str(exc)) from exc
+
+
+def _refuse_output_as_input(paths: list, output_dir: Path) -> None:
+    """An input folder that is the output folder itself cannot work: refused (exit 2)."""
+    try:
+        output = output_dir.resolve()
+    except OSError:
+        return
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir() and path.resolve() == output:
+            raise RequestError(
+                f"the output folder {output_dir} is also an input folder; "
+                "choose another -o folder (exports are never read as articles)"
+            )
+
+
+def _write_combined(run: _Run, summary: RunSummary) -> list[str]:
+    """The `--combine` files, edits in earlier ones kept first, each noted in the record."""
+    options = run.options
+    documents = [run.combined[r.document] for r in summary.results if r.document in run.combined]
+    targets = [options.output_dir / f"_combined{suffix}" for suffix in _suffixes(options)]
+    run.folder.before_replacing(targets, "_combined", run.memory, options.target_lang)
+    files = write_combined(documents, options.output_dir, options.formats, options.granularity)
+    for name in files:
+        run.folder.record.note(Path(name), Path(name).read_bytes(), "_combined", run.folder.run.id)
+    return files
+
+
+def _suffixes(options: TranslateOptions) -> list[str]:
+    from bitext.exporters import get_exporter
+
+    return [get_exporter(name).suffix for name in options.formats]
+
+
+def _model_labels(run: _Run) -> str | None:
+    labels = sorted({t.package.label for t in run.translators.values()})
+    return ", ".join(labels) or None
+
+
+def _finish_record(run: _Run, summary: RunSummary, final: bool = False) -> None:
+    """Save the record with the run's outcome: at the end of every run that wrote
+    something or found a record (`final`), and on the way out of one that stopped
+    or failed after writing (so its notes are never lost)."""
+    wrote = run.exported or bool(run.folder.kept)
+    if not (wrote or (final and holds_record(run.options.output_dir))):
+        return
+    try:
+        run.folder.settle(summary.results, model=_model_labels(run), glossary=run.glossary.name)
+    except OSError:
+        pass  # the disk is full: the record stays as it was, the summary says why
 
 
 def _translate_files(
@@ -547,6 +635,12 @@ def _document_to_translate(
         result.settle(*claim)
         if result.status == "skipped":  # listed: the files are there
             result.files = [str(p) for p in outputs]
+        return None
+    try:
+        # Before the document is translated: its corrections are then in the memory.
+        run.folder.before_replacing(outputs, result.document, run.memory, options.target_lang)
+    except OSError as exc:
+        result.fail(exc)
         return None
     try:
         document = prepare(path, result.document)
@@ -650,6 +744,8 @@ def _translate_chunk(
     work.plan()
     work.translate()
     run.renderer.settle()  # every document of the chunk written before the next
+    if run.exported:
+        run.folder.save()  # a run killed later still knows what this chunk wrote
 
 
 class _ChunkWork:
@@ -693,13 +789,23 @@ class _ChunkWork:
                 continue
             try:
                 self.run.translator(source)
+            except MissingModel as exc:  # one line; the request error has the install steps
+                result.reason = no_model_line(source, options.target_lang)
+                missing.append(exc)
+                continue
             except RequestError as exc:
                 result.reason = reason(exc)
                 missing.append(exc)
                 continue
             self.sources[i] = source
         if missing and not self.sources and not self.run.exported:
-            raise missing[0]
+            first = missing[0]
+            if self.run.forced is None and isinstance(first, MissingModel) and first.source != "nb":
+                # Detected languages other than the one bitext is for (a Danish
+                # article): each document's one line, not the steps to install a model.
+                lines = [f"{r.path}: {r.reason}" for r, _, _ in self.chunk if r.reason]
+                raise MissingModel(first.source, first.target, Path(), "\n".join(lines))
+            raise first
         if not self.run.exported:
             options.output_dir.mkdir(parents=True, exist_ok=True)
             clean_temporaries(options.output_dir)
@@ -771,15 +877,17 @@ class _ChunkWork:
                 if self.pending[i] == 0:
                     self.export(i)
 
-    def _translations(self, i: int) -> tuple[dict[str, str], set[str], set[str]]:
+    def _translations(self, i: int) -> tuple[dict[str, str], set[str], set[str], dict]:
         """Document `i`'s translations, the sentences whose glossary terms are
-        missing, and those with a reviewed translation."""
+        missing, those with a reviewed translation, and those the model could
+        not finish (sentence -> the engine's `Unfinished` output)."""
         source = self.sources.get(i)
         if source is None:
-            return {}, set(), set()
+            return {}, set(), set(), {}
         glossary = self.run.glossary
         mine: dict[str, str] = {}
         human: set[str] = set()
+        unfinished: dict[str, Unfinished] = {}
         for sentence in dict.fromkeys(self.own[i]):
             if sentence in self.reviewed[source]:
                 mine[sentence] = self.reviewed[source][sentence]
@@ -787,9 +895,16 @@ class _ChunkWork:
                 continue
             text, state = self.protected[source][sentence]
             if text.strip() and text in self.outputs[source]:
-                mine[sentence] = glossary.restore(self.outputs[source][text], state)
-        flagged = {s for s, t in mine.items() if s not in human and glossary.missing_terms(s, t)}
-        return mine, flagged, human
+                output = self.outputs[source][text]
+                mine[sentence] = glossary.restore(output, state)
+                if isinstance(output, Unfinished):
+                    unfinished[sentence] = output
+        flagged = {
+            s
+            for s, t in mine.items()
+            if s not in human and s not in unfinished and glossary.missing_terms(s, t)
+        }
+        return mine, flagged, human, unfinished
 
     def export(self, i: int) -> None:
         """Document `i` to the renderer (here, or a worker); `written` gets its bytes."""
@@ -797,7 +912,8 @@ class _ChunkWork:
         if result.reason:  # failed before translation (a missing model)
             return
         run, options = self.run, self.run.options
-        translations, flagged, human = self._translations(i)
+        translations, flagged, human, unfinished = self._translations(i)
+        _note_unfinished(result, document, unfinished)
         source = self.sources.get(i)
         request = RenderRequest(
             document=document,
@@ -811,6 +927,7 @@ class _ChunkWork:
             granularity=options.granularity,
             date=run.date,
             keep=options.combine,
+            failed={sentence: output.flag for sentence, output in unfinished.items()},
         )
         run.renderer.submit(request, functools.partial(self.written, i))
 
@@ -825,7 +942,7 @@ class _ChunkWork:
         result.reviewed_sentences = outcome.reviewed_sentences
         result.flags = outcome.flags
         try:
-            result.files = write_files(outcome.files, stem, options)
+            result.files = write_files(outcome.files, stem, options, run.folder)
         except Exception as exc:
             result.reason = reason(exc)
             if isinstance(exc, OutputError) and exc.fatal:
@@ -835,6 +952,24 @@ class _ChunkWork:
             run.combined[stem] = outcome.bilingual
         result.status = "done"
         run.exported = True
+
+
+def _note_unfinished(
+    result: DocumentResult, document: Document, unfinished: dict[str, Unfinished]
+) -> None:
+    """Count the sentences the model could not finish, each named in a warning
+    with its place and reason (its row carries the flag)."""
+    result.failed_sentences = 0
+    if not unfinished:
+        return
+    for block in document.blocks:
+        for number, sentence in enumerate(block.sentences, start=1):
+            if sentence in unfinished:
+                result.failed_sentences += 1
+                result.warnings.append(
+                    f"{document.path}: block {block.number} sentence {number}: "
+                    f"flagged {unfinished[sentence].flag}: {unfinished[sentence].reason}"
+                )
 
 
 def _reviewed_translations(chunk, sources: dict[int, str], run: _Run) -> dict[str, dict[str, str]]:
@@ -861,11 +996,17 @@ def _reviewed_translations(chunk, sources: dict[int, str], run: _Run) -> dict[st
     return found
 
 
-def write_files(contents: list[bytes], stem: str, options: TranslateOptions) -> list[str]:
-    """One document's rendered files, each written atomically; their paths."""
+def write_files(
+    contents: list[bytes], stem: str, options: TranslateOptions, folder: OutputFolder | None = None
+) -> list[str]:
+    """One document's rendered files, each written atomically (and noted in
+    `folder`'s run record when given); their paths."""
     written = []
     for data, path in zip(contents, output_paths(options.output_dir, options.formats, stem)):
-        atomic_write_bytes(path, data)
+        if folder is None:
+            atomic_write_bytes(path, data)
+        else:
+            folder.write(path, data, stem)
         written.append(str(path))
     return written
 

@@ -103,6 +103,8 @@ class RunInfo:
     model: str | None = None
     glossary: str | None = None
     documents: list[DocumentOutcome] = field(default_factory=list)
+    #: Edited exports found before they were replaced (bitext.reruns.KeptEdit, as dicts).
+    kept_edits: list[dict] = field(default_factory=list)
 
 
 class RunRecord:
@@ -228,7 +230,8 @@ class RunRecord:
             "files": [asdict(self.files[key]) for key in sorted(self.files)],
             "runs": [asdict(info) for info in self.runs],
         }
-        return (json.dumps(raw, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+        # ASCII: a file name undecodable as UTF-8 holds surrogates, which UTF-8 cannot encode.
+        return (json.dumps(raw, indent=1) + "\n").encode("ascii")
 
     def save(self) -> None:
         """Write the record atomically in its folder (created when missing)."""

@@ -49,6 +49,8 @@ NTREX = ROOT / "tests" / "data" / "ntrex-dev"
 FORMATS = "docx,tsv,tmx,jsonl,xlsx,xliff"
 #: 2024-01-01, the DOCX "Translated" date of every run.
 SOURCE_DATE_EPOCH = "1704067200"
+#: The run record of an output folder (bitext.record.RECORD_NAME; older trees have none).
+RECORD_NAME = ".bitext-record.json"
 
 
 def _bitext(tree: Path, work: Path, cache: str, *args: str) -> None:
@@ -107,19 +109,20 @@ def write_exports(tree: Path, output: Path) -> None:
         _bitext(tree, work, "align-mt", "bitext", "align", *pair, "--use-model", "-o", out)
 
 
-#: Files a run writes beside its exports that say what the run was (its date,
-#: absolute input paths, run ids): not exports, so not compared.
-NOT_EXPORTS = {"report.html", "report.json", ".bitext-record.json"}
+#: Files a run writes beside its exports that say what the run was (the run
+#: record's ids and dates, the report's absolute input paths): not exports.
+NOT_EXPORTS = {"report.html", "report.json", RECORD_NAME}
 
 
-def _is_export(path: Path) -> bool:
+def _export(path: Path) -> bool:
     return path.is_file() and path.name not in NOT_EXPORTS
 
 
 def compare(before: Path, after: Path) -> int:
     """Byte comparison of two export folders; prints each difference."""
-    names_before = {p.relative_to(before) for p in before.rglob("*") if _is_export(p)}
-    names_after = {p.relative_to(after) for p in after.rglob("*") if _is_export(p)}
+    # The run record (issue 22) holds run ids and dates: not an export.
+    names_before = {p.relative_to(before) for p in before.rglob("*") if _export(p)}
+    names_after = {p.relative_to(after) for p in after.rglob("*") if _export(p)}
     one_sided = sorted(names_before ^ names_after)
     for name in one_sided:
         print(f"only {'before' if name in names_before else 'after'}: {name}")

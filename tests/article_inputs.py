@@ -223,6 +223,38 @@ def _fill(text: str) -> str:
     return "\n".join(lines)
 
 
+def grey_png(width: int = 8, height: int = 5) -> bytes:
+    """A small grey PNG, standing for a photo."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    raw = b"".join(b"\x00" + b"\xa0" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _odt_photo(odt, stylename):
+    """A paragraph holding an 8 x 5 cm picture."""
+    from odf.draw import Frame, Image
+    from odf.text import P
+
+    href = odt.addPicture("Pictures/foto.png", "image/png", grey_png())
+    frame = Frame(width="8cm", height="5cm", anchortype="as-char", name="Foto")
+    frame.addElement(Image(href=href))
+    paragraph = P(stylename=stylename)
+    paragraph.addElement(frame)
+    return paragraph
+
+
 def write_odt(document: Document, path: Path, *, for_print: bool = False) -> Path:
     """The article as an ODT with LibreOffice's style names and a table.
 
@@ -304,6 +336,8 @@ def write_odt(document: Document, path: Path, *, for_print: bool = False) -> Pat
         elif block.kind is BlockKind.QUOTE:
             odt.text.addElement(P(stylename=quote, text=block.text))
         elif block.kind is BlockKind.CAPTION:
+            if for_print:  # the photo the caption is under: a PDF knows captions by layout
+                odt.text.addElement(_odt_photo(odt, body))
             odt.text.addElement(P(stylename=caption, text=block.text))
         elif position == boxed:
             table = Table(name="Fakta")

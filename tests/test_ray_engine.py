@@ -26,9 +26,9 @@ import pytest
 from bitext.exporters import COMBINED_STEM
 from bitext.outputs import TEMP_PREFIX
 from bitext.pipeline import TranslateOptions, translate_paths
-from bitext.report import REPORT_FILES
 
 from .conftest import ROOT, SEEDS_DIR
+from .exported import exported
 
 NTREX = ROOT / "tests" / "data" / "ntrex-dev"
 FORMATS = ["docx", "tsv", "tmx", "jsonl", "xlsx", "xliff"]
@@ -94,7 +94,7 @@ def _options(out: Path, models: Path, **changes) -> TranslateOptions:
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    return {p.name: p.read_bytes() for p in sorted(exported(folder))}
 
 
 def _comparable(summary, out: Path) -> dict:
@@ -127,8 +127,8 @@ def test_ray_engine_writes_the_local_engines_files_and_summary(
         out, installed_models, engine="ray", cache=True, cache_path=cache, combine=True
     )
     first = translate_paths([corpus], options)
-    assert _files(out) == {**files, **combined}  # the run's report included
-    assert len(files) == 42 * len(FORMATS) + len(REPORT_FILES)
+    assert _files(out) == {**files, **combined}
+    assert len(files) == 42 * len(FORMATS)
     files = {**files, **combined}  # the runs below write into the same folder
     assert {**_comparable(first, out), "cache": None} == {**summary, "cache": None}
     assert first.cached_sentences == 0 and first.model_sentences > 500
@@ -214,8 +214,7 @@ def test_a_worker_killed_mid_run_costs_no_document(
     with pytest.raises(ProcessLookupError):
         os.kill(killed[0], 0)
     assert [r.status for r in summary.results] == ["done"] * 42
-    exports = [name for name in reference[0] if name not in REPORT_FILES]
-    assert sorted(summary.files) == sorted(str(out / name) for name in exports)
+    assert sorted(summary.files) == sorted(str(out / name) for name in reference[0])
     assert _files(out) == reference[0]
 
 
@@ -313,10 +312,12 @@ def test_ctrl_c_on_the_driver_keeps_finished_documents_and_resumes(
     deadline = time.monotonic() + 300
     sent = False
     while proc.poll() is None and time.monotonic() < deadline:
+        # Exports only: the run record and report say how far the run got.
         names = (
-            [n for n in os.listdir(out) if not n.startswith(TEMP_PREFIX)] if out.exists() else []
+            [p.name for p in exported(out) if not p.name.startswith(TEMP_PREFIX)]
+            if out.exists()
+            else []
         )
-        names = [n for n in names if n not in REPORT_FILES]  # it says how far the run got
         if names and not sent:  # the first documents are written: stop now
             proc.send_signal(signal.SIGINT)
             sent = True
@@ -332,9 +333,7 @@ def test_ctrl_c_on_the_driver_keeps_finished_documents_and_resumes(
     assert proc.returncode == 130, stderr.decode()
     assert summary["interrupted"] and summary["not_done"] > 0
     assert not any(n.startswith(TEMP_PREFIX) for n in os.listdir(out))
-    assert all(
-        files[name] == data for name, data in _files(out).items() if name not in REPORT_FILES
-    )
+    assert all(files[name] == data for name, data in _files(out).items())
 
     rerun = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr.decode()

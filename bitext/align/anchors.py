@@ -186,6 +186,8 @@ class AnchorIndex:
     src_postings: Postings
     tgt_postings: Postings
     tgt_pair_postings: Postings
+    src_orphans: np.ndarray
+    tgt_orphans: np.ndarray
 
     @classmethod
     def build(cls, source: list[str], target: list[str]) -> AnchorIndex:
@@ -214,6 +216,8 @@ class AnchorIndex:
             src_postings=postings(src_feats),
             tgt_postings=postings(tgt_feats),
             tgt_pair_postings=postings(tgt_pair_feats),
+            src_orphans=_orphans(src_sets, df_tgt),
+            tgt_orphans=_orphans(tgt_sets, df_src),
         )
 
 
@@ -225,3 +229,14 @@ def _cumulative_mass(feats: list[dict[str, float]]) -> np.ndarray:
 def _neighbour_overlaps(feats: list[dict[str, float]]) -> list[dict[str, float]]:
     """[s]: the anchors sentences s and s+1 have in common."""
     return [{f: w for f, w in a.items() if f in b} for a, b in zip(feats, feats[1:] + [{}])]
+
+
+def _orphans(sets: list[set[str]], other: Counter) -> np.ndarray:
+    """[i]: how many numbers of sentence i occur nowhere on the other side.
+
+    Digits survive translation, so a sentence with a number the other
+    document lacks altogether most likely has no counterpart there.
+    """
+    return np.array(
+        [sum(1 for f in fs if f.startswith("n:") and f not in other) for fs in sets], float
+    )

@@ -48,6 +48,13 @@ class AlignParams:
     mt_offset: float = 0.3  # chrF a link needs to break even
     paragraph_penalty: float = 1.5  # link ends a paragraph on one side only
     cross_paragraph_penalty: float = 3.0  # a 2-x or x-2 unit spans two paragraphs
+    # A 1-0/0-1 link costs this much less when its sentence has a number that
+    # the other document lacks altogether (digits survive translation).
+    orphan_bonus: float = 1.0
+    # A 2-x or x-2 link pays this for each of its merged sentences that has
+    # anchors but shares none with the other side: it is most likely a
+    # sentence without counterpart, not part of the link.
+    part_penalty: float = 1.0
     band: int = 30  # initial half-width of the band
     max_widen: int = 4  # times the band may double when the path nears its edge
 
@@ -63,6 +70,8 @@ LENGTH_ONLY = AlignParams(
     mt_weight=0.0,
     paragraph_penalty=0.0,
     cross_paragraph_penalty=0.0,
+    orphan_bonus=0.0,
+    part_penalty=0.0,
 )
 """Plain Gale-Church (1993): length costs and their published priors only."""
 
@@ -309,6 +318,25 @@ class CostModel:
             sim = np.where(mass > 0, np.minimum(2 * ov / mass, 1.0), 0.0)
         return sim, mass
 
+    def _orphan_parts(self, band: Band, a: int, b: int, ii, jj):
+        """How many sentences of a merged unit have anchors (shared with the
+        other document) but share none with the other unit of the link."""
+        iic = np.clip(ii, a, self.n)
+        jjc = np.clip(jj, b, self.m)
+        index = self.anchors
+        count = 0
+        if a == 2:
+            for da in (1, 2):
+                ov = sum(band.values(band.overlap, iic - da, jjc - db) for db in range(1, b + 1))
+                mass = index.src_cummass[iic - da + 1] - index.src_cummass[iic - da]
+                count = count + ((mass > 0) & (ov == 0))
+        if b == 2:
+            for db in (1, 2):
+                ov = sum(band.values(band.overlap, iic - da, jjc - db) for da in range(1, a + 1))
+                mass = index.tgt_cummass[jjc - db + 1] - index.tgt_cummass[jjc - db]
+                count = count + ((mass > 0) & (ov == 0))
+        return count
+
     def _chrf(self, band: Band, a: int, b: int, iic, jjc):
         """chrF of the translation of the source unit against the target unit."""
         match = 0.0
@@ -331,11 +359,20 @@ class CostModel:
         p = self.p
         length, sim, mass, chrf_score = self.evidence(band, a, b, ii, jj)
         if a == 0 or b == 0:
-            return np.minimum(length, p.deletion_length_cap) + p.prior_del
+            cost = np.minimum(length, p.deletion_length_cap) + p.prior_del
+            if p.orphan_bonus and self.anchors is not None:
+                if a:
+                    orphans = self.anchors.src_orphans[np.clip(ii, 1, self.n) - 1]
+                else:
+                    orphans = self.anchors.tgt_orphans[np.clip(jj, 1, self.m) - 1]
+                cost = cost - p.orphan_bonus * np.minimum(orphans, 1)
+            return cost
         prior = p.prior_11 if a == b == 1 else p.prior_22 if a == b == 2 else p.prior_21
         cost = length + prior
         if sim is not None:
             cost = cost - p.anchor_weight * np.where(mass > 0, sim - p.anchor_offset, 0.0)
+        if p.part_penalty and self.anchors is not None and (a == 2 or b == 2):
+            cost = cost + p.part_penalty * self._orphan_parts(band, a, b, ii, jj)
         if chrf_score is not None:
             cost = cost - p.mt_weight * (chrf_score - p.mt_offset)
         if p.paragraph_penalty or p.cross_paragraph_penalty:

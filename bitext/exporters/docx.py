@@ -25,8 +25,8 @@ import functools
 import io
 import os
 
-from bitext.checks import FLAG_DESCRIPTIONS, count_flags, sort_flags
-from bitext.documents import BilingualDocument
+from bitext.checks import FLAG_DESCRIPTIONS, OCCASIONAL_FLAGS, count_flags, sort_flags
+from bitext.documents import BilingualDocument, source_facts
 from bitext.exporters._common import (
     ZIP_TIME,
     Segment,
@@ -325,6 +325,7 @@ def _title_block(doc, document: BilingualDocument) -> str:
     facts = [
         ("Source file", src.path or src.id),
         ("Date", src.date or "–"),
+        *source_facts(src),
         ("Languages", languages),
     ]
     facts += [(k, v) for k, v in document.metadata.items() if k != "Translated"]
@@ -347,7 +348,7 @@ def _legend(doc, document: BilingualDocument) -> None:
     legend = doc.add_paragraph()
     legend.paragraph_format.space_before = Pt(6)
     legend.add_run("Flags. ").bold = True
-    shown = sort_flags(set(FLAG_DESCRIPTIONS) | set(counts))
+    shown = sort_flags(set(FLAG_DESCRIPTIONS) - OCCASIONAL_FLAGS | set(counts))
     legend.add_run(
         "Shaded rows need a look; a flag is a hint, not a verdict. "
         + "; ".join(

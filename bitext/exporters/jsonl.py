@@ -4,7 +4,9 @@ Every line is a complete JSON object with the ids, languages, texts and
 flags of one sentence (`jq 'select(.flags | length > 0)'` lists the flagged
 ones), and `origin`: where the target came from (`model`, `reviewed`,
 `source`; null for `bitext align`'s pairs). Text is UTF-8, not escaped to
-ASCII; U+0085, U+2028 and U+2029 are escaped so that no tool splitting
+ASCII. Rows of a document whose source says more about itself than a date
+(author, outlet, section, URL: a saved news page) also carry `meta`, an
+object of those fields. U+0085, U+2028 and U+2029 are escaped so that no tool splitting
 lines on them breaks a record in two.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
-from bitext.documents import BilingualDocument, BilingualRow
+from bitext.documents import BilingualDocument, BilingualRow, source_metadata
 
 #: Keys of every object, in this order.
 KEYS = [
@@ -50,9 +52,12 @@ def row_object(row: BilingualRow) -> dict:
     }
 
 
-def line(row: BilingualRow) -> str:
-    """One row as one line of JSON, without the newline."""
-    text = json.dumps(row_object(row), ensure_ascii=False)
+def line(row: BilingualRow, meta: dict[str, str] | None = None) -> str:
+    """One row as one line of JSON, without the newline (`meta`: see the module)."""
+    record = row_object(row)
+    if meta:
+        record["meta"] = meta
+    text = json.dumps(record, ensure_ascii=False)
     for char, escaped in _LINE_BREAKERS.items():
         text = text.replace(char, escaped)
     return text
@@ -61,8 +66,9 @@ def line(row: BilingualRow) -> str:
 def iter_lines(documents: Iterable[BilingualDocument]) -> Iterator[bytes]:
     """Encoded lines, one document after another (for streaming to stdout)."""
     for document in documents:
+        meta = source_metadata(document.document)
         for row in document.rows:
-            yield (line(row) + "\n").encode("utf-8")
+            yield (line(row, meta) + "\n").encode("utf-8")
 
 
 class JsonlExporter:

@@ -10,7 +10,9 @@ translations (a block shown beside itself in its own language) and rows
 with no target or no source (the 1-0 and 0-1 links of `bitext align`) are
 left out: a memory of them would only mislead.
 
-The header names bitext as the creation tool and carries no creation date,
+The header names bitext as the creation tool, holds the source metadata of
+the documents that have any (`x-document`, then `x-author`, `x-outlet`,
+`x-url` and the like, as `<prop>` elements) and carries no creation date,
 so the same rows always give the same bytes. Characters XML cannot hold
 (C0 control characters other than tab and newline) become U+FFFD.
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bitext import __version__
-from bitext.documents import BilingualRow
+from bitext.documents import BilingualDocument, BilingualRow, source_metadata
 from bitext.exporters._common import RecordExporter, xml_safe
 
 #: Properties written on each unit, in this order.
@@ -72,16 +74,38 @@ def add_unit(store, source: str, source_lang: str, target: str, target_lang: str
     return unit
 
 
-def finish(store) -> bytes:
-    """The store's bytes, with a header that names bitext and carries no date."""
+def finish(store, header_props: Iterable[tuple[str, str]] = ()) -> bytes:
+    """The store's bytes, with a header that names bitext and carries no date
+    (and `header_props` as `<prop>` elements)."""
+    from lxml import etree
+
     header = store.document.getroot().find(store.namespaced("header"))
     header.set("creationtool", "bitext")
     header.set("creationtoolversion", __version__)
     header.set("srclang", store.sourcelanguage)
+    for kind, value in header_props:
+        prop = etree.SubElement(header, store.namespaced("prop"))
+        prop.set("type", kind)
+        prop.text = xml_safe(value)
     return bytes(store)
 
 
-def render_rows(rows: Iterable[BilingualRow]) -> bytes:
+def document_props(documents: Iterable[BilingualDocument]) -> list[tuple[str, str]]:
+    """Header properties of the documents that carry source metadata: for each,
+    `x-document` (the id its units carry), then `x-date`, `x-title`, `x-author`,
+    `x-outlet`, `x-section`, `x-url`, `x-declared-language` where present."""
+    props = []
+    for document in documents:
+        meta = source_metadata(document.document)
+        if meta:
+            props.append(("x-document", document.document.id))
+            props += [(f"x-{name.replace('_', '-')}", value) for name, value in meta.items()]
+    return props
+
+
+def render_rows(
+    rows: Iterable[BilingualRow], header_props: Iterable[tuple[str, str]] = ()
+) -> bytes:
     rows = [r for r in rows if in_memory(r)]
     store = new_store(r.source_lang for r in rows)
     for row in rows:
@@ -89,7 +113,7 @@ def render_rows(rows: Iterable[BilingualRow]) -> bytes:
             store, row.source, row.source_lang, row.target, row.target_lang, _properties(row)
         )
         unit.xmlelement.set("tuid", f"{row.document}:{row.block}.{row.sentence}")
-    return finish(store)
+    return finish(store, header_props)
 
 
 class TmxExporter(RecordExporter):
@@ -100,6 +124,14 @@ class TmxExporter(RecordExporter):
 
     def write(self, records: Iterable[BilingualRow]) -> bytes:
         return render_rows(records)
+
+    def render_many(
+        self, documents: Iterable[BilingualDocument], *, granularity: str | None = None
+    ) -> bytes:
+        """Sentence units, and the documents' source metadata in the header."""
+        documents = list(documents)
+        rows = [row for doc in documents for row in doc.rows]
+        return render_rows(rows, document_props(documents))
 
 
 EXPORTER = TmxExporter()

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from itertools import groupby
 
 from bitext import __version__
-from bitext.documents import BilingualDocument, BilingualRow
+from bitext.documents import BilingualDocument, BilingualRow, source_facts
 from bitext.exporters._common import xml_safe
 
 NAMESPACE = "urn:oasis:names:tc:xliff:document:1.2"
@@ -76,6 +76,7 @@ def _header(file_node, document: BilingualDocument) -> None:
     facts = [
         ("Source file", source.path or source.id),
         ("Date", source.date or "-"),
+        *source_facts(source),
         ("Model", document.model or "-"),
     ]
     facts += [(k, v) for k, v in document.metadata.items() if k != "Translated"]

@@ -6,6 +6,10 @@ python-docx sees the bytes, so a zip bomb or a member with a false size is
 refused without being unpacked. XML parts with a document type declaration
 are refused too: Word never writes one, and it is where entity tricks live
 (python-docx's parser does not expand entities either).
+
+The core properties give the Document's title, author, section (Word's
+"Category") and declared language where they are filled in; python-docx's
+own placeholder author (`python-docx`) is not an author.
 """
 
 from __future__ import annotations
@@ -24,10 +28,12 @@ class DocxReader:
     suffixes = (".docx",)
 
     def read(self, path: Path, doc_id: str, limits: Limits) -> Document:
-        text, headings = _read_docx(path, _checked_package(path, limits))
+        text, headings, metadata = _read_docx(path, _checked_package(path, limits))
         document = parse_article(text, doc_id, str(path), limits)
         if headings:
             mark_headings(document, headings)
+        for field, value in metadata.items():
+            setattr(document, field, value)
         return document
 
 
@@ -60,8 +66,9 @@ def _refuse_doctype(path: Path, name: str, head: bytes) -> None:
         )
 
 
-def _read_docx(path: Path, package: io.BytesIO) -> tuple[str, set[str]]:
-    """Text of a .docx as blank-line separated blocks, and the heading texts.
+def _read_docx(path: Path, package: io.BytesIO) -> tuple[str, set[str], dict[str, str]]:
+    """Text of a .docx as blank-line separated blocks, the heading texts and
+    the metadata of its core properties.
 
     Paragraphs and headings in document order, then table cells row by row
     (articles often carry a fact box as a table). Headings are returned
@@ -87,13 +94,32 @@ def _read_docx(path: Path, package: io.BytesIO) -> tuple[str, set[str]]:
             style = (paragraph.style.name if paragraph.style is not None else "") or ""
             if style.startswith(("Heading", "Title")):
                 headings.add(clean_block(normalise(text)))
+        metadata = core_metadata(docx.core_properties)
     except OSError:
         raise
     except Exception as exc:  # a damaged file raises anything from zipfile to lxml
         raise ReadError(
             f"{path}: not a readable .docx file ({exc.__class__.__name__}: {exc})"
         ) from exc
-    return "\n\n".join(texts), headings
+    return "\n\n".join(texts), headings, metadata
+
+
+#: Authors that are a tool's placeholder, not a person.
+_PLACEHOLDER_AUTHORS = {"python-docx", "unknown", "author"}
+
+
+def core_metadata(core) -> dict[str, str]:
+    """Document fields from a .docx's core properties (only those filled in)."""
+    found = {
+        "title": core.title,
+        "author": core.author,
+        "section": core.category,
+        "declared_language": core.language,
+    }
+    found = {k: " ".join((v or "").split()) for k, v in found.items()}
+    if found["author"].lower() in _PLACEHOLDER_AUTHORS:
+        found["author"] = ""
+    return {k: v for k, v in found.items() if v}
 
 
 READER = DocxReader()

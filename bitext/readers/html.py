@@ -14,6 +14,14 @@ The bytes are decoded here, not by trafilatura: the page's declared charset
 since a saved page keeps its original encoding and a guess can be wrong. The
 date comes from the page metadata or a `<time>` element, through htmldate's
 fast mode (no free-text date parsing, so no clock or locale can change it).
+
+The rest of what a page says about itself becomes Document metadata, never
+text to translate (`page_metadata`): trafilatura's author, site name and
+category (from `<meta name=author>`, `og:site_name`, `article:section`, JSON-LD
+and the like), the URL from `<link rel=canonical>` or else `og:url`, and the
+language `<html lang>` declares. A byline paragraph the extractor kept
+(`Av Kari Nordmann og Ola Hansen`, `Tekst: ...`) near the top is taken out of
+the body and becomes the author when the page named none.
 """
 
 from __future__ import annotations
@@ -61,6 +69,18 @@ MAX_PAGE_ELEMENTS = 25_000
 SLOW_ELEMENTS = 5_000
 _OPENING_TAG = re.compile(r"<[a-zA-Z]")
 _LOGGERS = ("trafilatura", "htmldate", "courlan", "justext")
+#: A byline paragraph: a lead word, then up to eight names (capitalised words
+#: joined by commas, `og`, `and`, `&`), and perhaps a role or date after a
+#: separator (`Av Kari Nordmann, NTB`, `Tekst og foto: Ola Hansen | Oslo`).
+_BYLINE = re.compile(
+    r"^(?i:av|by|tekst|text|skrevet av|tekst og foto|foto og tekst)\s*:?\s+"
+    r"(?P<names>[A-ZÆØÅ][\w.'-]*(?:(?:\s+|,\s*|\s+(?:og|and|&)\s+)[A-ZÆØÅ][\w.'-]*){0,12})"
+    r"\s*(?:[|·–—,(].{0,60})?$"
+)
+#: JSON-LD scripts up to this size are kept for trafilatura's metadata.
+_MAX_JSON_LD = 100_000
+#: Blocks at the top of the body looked at for a byline.
+_BYLINE_BLOCKS = 4
 
 
 class PageError(FormatError):
@@ -137,7 +157,8 @@ def parse_page(data: bytes, doc_id: str, path: str = "", limits: Limits | None =
     except (etree.ParserError, ValueError) as exc:
         raise PageError(f"not a readable HTML page ({exc})") from exc
     for element in tree.xpath("|".join(f"//{tag}" for tag in _NEVER_TEXT)):
-        element.drop_tree()
+        if not _is_small_json_ld(element):  # kept: the page's metadata
+            element.drop_tree()
     elements = sum(1 for _ in tree.iter())
     if elements > MAX_PAGE_ELEMENTS:
         raise PageError(_too_many(elements))
@@ -174,9 +195,55 @@ def parse_page(data: bytes, doc_id: str, path: str = "", limits: Limits | None =
             while leading < len(items) and items[leading][0] is BlockKind.CAPTION:
                 leading += 1
             items.insert(leading, (BlockKind.HEADLINE, title))
+    items, byline = _take_byline(items)
     document = build_document(items, doc_id, path, date=result.date or None, input_kind="html")
+    _set_metadata(document, tree, result, byline)
     document.warnings.extend(warnings)
     return document
+
+
+def _is_small_json_ld(element) -> bool:
+    """A `<script type=application/ld+json>` of at most `_MAX_JSON_LD` characters:
+    metadata (author, publisher, section) that trafilatura reads, not text."""
+    return (
+        element.tag == "script"
+        and (element.get("type") or "").strip().lower() == "application/ld+json"
+        and len(element.text or "") <= _MAX_JSON_LD
+    )
+
+
+def _take_byline(items: list[tuple[BlockKind, str]]) -> tuple[list[tuple[BlockKind, str]], str]:
+    """The blocks without a byline paragraph near the top, and the byline's names."""
+    for index, (kind, text) in enumerate(items[:_BYLINE_BLOCKS]):
+        if kind is BlockKind.HEADLINE or kind is BlockKind.CAPTION:
+            continue
+        match = _BYLINE.match(clean_text(text))
+        if match:
+            return items[:index] + items[index + 1 :], match.group("names")
+    return items, ""
+
+
+def _set_metadata(document: Document, tree, result, byline: str) -> None:
+    """What the page says about itself (see the module docstring)."""
+    document.title = clean_text(result.title or "") or None
+    document.author = clean_text(result.author or "") or byline or None
+    document.outlet = clean_text(result.sitename or "") or None
+    categories = [clean_text(c) for c in (result.categories or []) if clean_text(c)]
+    document.section = categories[0] if categories else None
+    document.url = page_url(tree) or None
+    lang = clean_text(tree.get("lang") or tree.get("xml:lang") or "")
+    document.declared_language = lang or None
+
+
+def page_url(tree) -> str:
+    """The page's own address: `<link rel=canonical>`, else `og:url` ("" if none)."""
+    for link in tree.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+            return link.get("href").strip()
+    for meta in tree.iter("meta"):
+        if (meta.get("property") or meta.get("name") or "").lower() == "og:url":
+            return (meta.get("content") or "").strip()
+    return ""
 
 
 def _too_many(elements: int) -> str:

@@ -10,7 +10,11 @@ and any further `#`) sub-headings, paragraphs inside `>` quotes quotes, an
 image opening a paragraph of text a caption (the text; the image's alt
 text describes the picture and is left out). List items and table cells are
 paragraphs. Code and raw HTML blocks are left out: neither is article text.
-A YAML front-matter block is not text either; its `date:` is the date.
+A YAML front-matter block is not text either; its `date:` is the date, and
+its `title`, `author` (or `authors`, `byline`), `site` (or `outlet`,
+`publisher`, `site_name`), `section` (or `category`), `url` (or `canonical`)
+and `lang` (or `language`) become the Document's metadata (`front_matter`:
+plain `key: value` lines; nested YAML is not read).
 """
 
 from __future__ import annotations
@@ -39,6 +43,41 @@ def split_front_matter(text: str) -> tuple[str, str | None]:
         return text, None
     date = _DATE.search(match.group(1))
     return text[match.end() :], date.group(1) if date else None
+
+
+_FIELD = re.compile(r"^([A-Za-z_]+)\s*:\s*(.+?)\s*$", re.MULTILINE)
+#: Front-matter keys, as written by static site generators, to Document fields.
+_KEYS = {
+    "title": "title",
+    "author": "author",
+    "authors": "author",
+    "byline": "author",
+    "site": "outlet",
+    "site_name": "outlet",
+    "outlet": "outlet",
+    "publisher": "outlet",
+    "section": "section",
+    "category": "section",
+    "url": "url",
+    "canonical": "url",
+    "canonical_url": "url",
+    "lang": "declared_language",
+    "language": "declared_language",
+}
+
+
+def front_matter(text: str) -> dict[str, str]:
+    """Document fields named by a leading front matter (see the module docstring)."""
+    match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
+    found: dict[str, str] = {}
+    if match is None:
+        return found
+    for key, value in _FIELD.findall(match.group(1)):
+        field = _KEYS.get(key.lower())
+        value = value.strip().strip("\"'").strip("[]").strip()
+        if field and value and field not in found:
+            found[field] = value
+    return found
 
 
 def parse_markdown(text: str, doc_id: str, path: str = "") -> Document:
@@ -71,7 +110,10 @@ def parse_markdown(text: str, doc_id: str, path: str = "") -> Document:
                 items.append((BlockKind.CAPTION, text_of))
             else:
                 items.append((paragraph_kind(clean_text(text_of)), text_of))
-    return build_document(items, doc_id, path, date=date, input_kind="markdown")
+    document = build_document(items, doc_id, path, date=date, input_kind="markdown")
+    for field, value in front_matter(text).items():
+        setattr(document, field, value)
+    return document
 
 
 def _inline_text(children) -> tuple[str, bool]:

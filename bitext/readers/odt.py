@@ -15,7 +15,10 @@ through automatic styles to the named style they derive from) take that
 kind; a dash-led paragraph is a quote. Table cells, list items and text
 boxes come in document order. Notes, annotations (comments) and tracked
 deletions are not article text and are left out. ODT has no publication
-date of its own (meta.xml's dates are the file's), so none is set.
+date of its own (meta.xml's dates are the file's), so none is set; meta.xml's
+title, `dc:creator` (else `meta:initial-creator`) and
+`dc:language` become the Document's title, author and declared language
+(read with the same safe parser, bounded like content.xml).
 """
 
 from __future__ import annotations
@@ -123,9 +126,41 @@ def read_odt(path: Path, doc_id: str, limits: Limits) -> Document:
             if "content.xml" not in names:
                 raise OdtError("not an ODT text document (no content.xml)")
             content = read_zip_member(archive, "content.xml", limits)
+            meta = read_zip_member(archive, "meta.xml", limits) if "meta.xml" in names else b""
     except zipfile.BadZipFile as exc:
         raise OdtError(f"not a readable ODT file (damaged zip: {exc})") from exc
-    return parse_content(content, doc_id, str(path))
+    document = parse_content(content, doc_id, str(path))
+    for field, value in meta_fields(meta).items():
+        setattr(document, field, value)
+    return document
+
+
+def meta_fields(meta: bytes) -> dict[str, str]:
+    """Title, author and declared language from meta.xml ({} when it has none,
+    or is unreadable: metadata never stops an article from being read)."""
+    from lxml import etree
+
+    if not meta or b"<!DOCTYPE" in meta.split(b"<office:", 1)[0]:
+        return {}
+    try:
+        root = etree.fromstring(meta, parser=safe_parser())
+    except etree.XMLSyntaxError:
+        return {}
+    dc = "{http://purl.org/dc/elements/1.1/}"
+    odf_meta = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}"
+    found = {}
+    for field, tags in (
+        ("title", [f"{dc}title"]),
+        ("author", [f"{dc}creator", f"{odf_meta}initial-creator"]),
+        ("declared_language", [f"{dc}language"]),
+    ):
+        for tag in tags:
+            element = next(root.iter(tag), None)
+            value = clean_text(element.text or "") if element is not None else ""
+            if value:
+                found[field] = value
+                break
+    return found
 
 
 class OdtReader:

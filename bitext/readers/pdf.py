@@ -37,9 +37,13 @@ rebuilds the article from them:
   nowhere else in the text are joined, and a closed compound split after
   an -sk stem (`norsk-` / `språklig`) keeps its hyphen.
 - **Kinds**: the largest text on the first page is the headline; other
-  text larger than the body, or bold short blocks, sub-headings; italic
-  text or text smaller than the body a caption; indented blocks and
-  dash-led paragraphs quotes.
+  text larger than the body, or bold short blocks, sub-headings. A caption
+  is a caption by layout only: a block beside a figure (an image, or a
+  filled shape at least `_FIGURE_SIDE` points each way, as a photo's
+  placeholder is), or a block in a smaller font right under one. Quotes
+  are what they are in a DOCX: speech led by a dash or a guillemet, and
+  indented or italic blocks. Italic or small text away from any figure is
+  therefore a quote or a paragraph, never a caption.
 
 A PDF without a text layer (a scan) and an encrypted one fail alone with
 that reason: bitext does no OCR and opens no protected file. A PDF has no
@@ -51,6 +55,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +81,10 @@ _WORD = re.compile(r"\w+(?:-\w+)*")
 _FONT_FLAG_ITALIC = 0x40
 _FONT_FLAG_BOLD = 0x40000
 _BOLD_NAMES = ("bold", "black", "heavy", "semibold")
+#: A filled shape this many points wide and high, or an image, is a figure.
+_FIGURE_SIDE = 30.0
+#: A caption starts at most this many of its line heights under its figure.
+_CAPTION_GAP = 2.5
 _ITALIC_NAMES = ("italic", "oblique")
 
 
@@ -100,6 +109,17 @@ class Line:
     @property
     def style(self) -> tuple[float, bool, bool]:
         return (round(self.size * 2) / 2, self.bold, self.italic)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """An image or a large filled shape on a page (PDF points, y upwards)."""
+
+    page: int
+    left: float
+    bottom: float
+    right: float
+    top: float
 
 
 def parse_pdf(
@@ -127,6 +147,7 @@ def parse_pdf(
         raise PdfError(f"not a readable PDF (damaged: {exc})") from exc
     warnings: list[str] = []
     pages: list[list[Line]] = []
+    figures: list[Figure] = []
     empty: list[int] = []
     seen = 0
     try:
@@ -138,6 +159,7 @@ def parse_pdf(
                     lines = _page_lines(textpage, index)
                 finally:
                     textpage.close()
+                figures.extend(page_figures(page, index))
             finally:
                 page.close()
             if not lines:
@@ -162,10 +184,39 @@ def parse_pdf(
     blocks = paragraphs(lines)
     vocabulary = _vocabulary(lines)
     texts = [join_lines(block, vocabulary) for block in blocks]
-    kinds = classify(blocks, texts)
+    kinds = classify(blocks, texts, figures)
     document = build_document(zip(kinds, texts), doc_id, path, input_kind="pdf")
     document.warnings.extend(warnings)
     return document
+
+
+def page_figures(page, page_index: int) -> list[Figure]:
+    """The page's images, and its filled shapes at least `_FIGURE_SIDE` each way
+    (rules, underlines and frames' thin strokes are left out)."""
+    import pypdfium2.raw as raw
+
+    kinds = (raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_PATH)
+    figures = []
+    for obj in page.get_objects(filter=kinds, max_depth=2):
+        left, bottom, right, top = obj.get_bounds()
+        if obj.type == raw.FPDF_PAGEOBJ_PATH:
+            if right - left < _FIGURE_SIDE or top - bottom < _FIGURE_SIDE:
+                continue
+            fill, _ = _draw_mode(obj, raw)
+            if not fill:
+                continue
+        figures.append(Figure(page_index, left, bottom, right, top))
+    return figures
+
+
+def _draw_mode(obj, raw) -> tuple[bool, bool]:
+    """Whether a path object is filled, and whether it is stroked."""
+    import ctypes
+
+    fillmode, stroke = ctypes.c_int(), ctypes.c_int()
+    if not raw.FPDFPath_GetDrawMode(obj.raw, ctypes.byref(fillmode), ctypes.byref(stroke)):
+        return False, False
+    return fillmode.value != 0, bool(stroke.value)
 
 
 def _page_lines(textpage, page_index: int) -> list[Line]:
@@ -379,8 +430,11 @@ def join_lines(lines: list[Line], vocabulary: Counter) -> str:
     return text
 
 
-def classify(blocks: list[list[Line]], texts: list[str]) -> list[BlockKind]:
-    """The kind of each block, from its style against the body text's."""
+def classify(
+    blocks: list[list[Line]], texts: list[str], figures: Sequence[Figure] = ()
+) -> list[BlockKind]:
+    """The kind of each block, from its style against the body text's and
+    from where it stands against the page's figures."""
     body = Counter()
     for block in blocks:
         for line in block:
@@ -402,13 +456,39 @@ def classify(blocks: list[list[Line]], texts: list[str]) -> list[BlockKind]:
             kinds.append(BlockKind.HEADLINE)
         elif size >= body_size * 1.1 or (bold and not italic and short):
             kinds.append(BlockKind.SUBHEADING)
-        elif italic or size < body_size * 0.9:
+        elif is_caption(block, figures, smaller=size < body_size * 0.9):
             kinds.append(BlockKind.CAPTION)
-        elif is_dash_quote(text) or min(line.x0 for line in block) > left_edge + body_size:
+        elif (
+            is_dash_quote(text)
+            or text.startswith("«")
+            or italic
+            or min(line.x0 for line in block) > left_edge + body_size
+        ):
             kinds.append(BlockKind.QUOTE)
         else:
             kinds.append(BlockKind.PARAGRAPH)
     return kinds
+
+
+def is_caption(block: list[Line], figures: Sequence[Figure], *, smaller: bool) -> bool:
+    """Whether a block is a figure's caption: beside a figure on its page, or,
+    in a `smaller` font than the body, starting right under one."""
+    first = block[0]
+    top = first.y + first.size
+    bottom = min(line.y for line in block if line.page == first.page)
+    x0 = min(line.x0 for line in block)
+    x1 = max(line.x1 for line in block)
+    for figure in figures:
+        if figure.page != first.page:
+            continue
+        overlaps_x = x0 < figure.right and x1 > figure.left
+        overlaps_y = bottom < figure.top and top > figure.bottom
+        if overlaps_y and not overlaps_x:
+            return True  # beside it
+        gap = figure.bottom - top
+        if smaller and overlaps_x and -first.size * 0.5 <= gap <= first.size * _CAPTION_GAP:
+            return True  # right under it
+    return False
 
 
 class PdfReader:
