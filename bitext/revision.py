@@ -11,12 +11,16 @@ would write. A model is loaded only when a sentence is missing from the memory.
 A save is, in order, under one lock:
 
 1. the document's exports that someone edited in a file since bitext wrote
-   them are imported first (`bitext.review.import_files`, the rules of
-   `memory import`), so no edit made in a file is lost when they are replaced;
+   them (the run record says) are imported first and kept aside as
+   `<name>.edited-<run><ext>`, exactly as `translate` does before it replaces
+   an export (`bitext.reruns.OutputFolder.before_replacing`); an export no
+   record knows counts as edited when it differs from what `translate` would
+   write now;
 2. the page's target is stored as a reviewed correction in the memory, in
    one transaction (the later edit wins over the file's);
-3. the document's exports are rendered again (`bitext.rendering`) and written
-   atomically, with the row's origin `reviewed`;
+3. the document's exports are rendered again (`bitext.rendering`), written
+   atomically and noted in the run record (one `review` run per session),
+   with the row's origin `reviewed`;
 4. report.json/report.html are updated.
 
 The web pages (`bitext.web.review`) only call this module.
@@ -71,8 +75,9 @@ class SaveOutcome:
     row: ReviewRow
     stored: bool
     files: list[str] = field(default_factory=list)
+    #: Corrections taken from exports edited in a file, and where those files went.
     imported: int = 0
-    conflicts: list[dict] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
 
 
 def unit_id(row: BilingualRow) -> str:
@@ -116,8 +121,7 @@ class ReviewFolder:
         self.lock = threading.RLock()
         self._translators: dict[str, object] = {}
         self._documents: dict[str, ReviewDocument] = {}
-        #: Export path -> SHA-256 of the bytes bitext wrote there (known so far).
-        self._written: dict[Path, str] = {}
+        self._output_folder = None  # bitext.reruns.OutputFolder, at the first save
 
     def close(self) -> None:
         with self.lock:
@@ -294,13 +298,13 @@ class ReviewFolder:
         target = _clean_target(target)
         with self.lock:
             current = self._row(name, unit)
-            imported, conflicts = self._import_file_edits(name)
+            imported, kept = self._take_file_edits(name)
             stored = self._store(name, current.row, target)
             self._documents.pop(name, None)
             files = self._write(name)
             row = self._row(name, unit)
             self._update_report(name)
-            return SaveOutcome(row, stored, files, imported, conflicts)
+            return SaveOutcome(row, stored, files, imported, kept)
 
     def _row(self, name: str, unit: str) -> ReviewRow:
         document = self.document(name)
@@ -309,41 +313,47 @@ class ReviewFolder:
                 return item
         raise ReviewError(f"no row {unit!r} in {name}")
 
-    def _edited_exports(self, name: str) -> list[Path]:
-        """The document's exports whose bytes differ from what bitext wrote.
+    def _output(self):
+        """The folder as `translate` keeps it (`bitext.reruns.OutputFolder`): one
+        `review` run in its record for this session, opened at the first save."""
+        from bitext.reruns import open_output_folder
 
-        Files this review wrote are compared with their digests; the others
-        with the run record's (`bitext.record`), and, where no record knows
-        them, with what `translate` would write now (the same bytes as the
-        run's, when nobody touched them).
-        """
+        if self._output_folder is None:
+            self._output_folder = open_output_folder(
+                self.folder, ReviewError, command="review", inputs=[]
+            )
+        return self._output_folder
+
+    def _take_file_edits(self, name: str) -> tuple[int, list[str]]:
+        """The document's exports edited in a file since bitext wrote them: their
+        corrections go into the memory first, and the edited files are kept aside
+        (`translate`'s own way, `OutputFolder.before_replacing`)."""
+        output = self._output()
+        paths = [p for p in self.export_paths(name) if p.is_file()]
+        imported = self._import_unrecorded(name, [p for p in paths if not output.record.entry(p)])
+        target = self.facts.target_lang
+        found = output.before_replacing(paths, name, self.memory, target)
+        imported += sum(k.imported for k in found)
+        return imported, [k.kept_as for k in found if k.kept_as]
+
+    def _import_unrecorded(self, name: str, paths: list[Path]) -> int:
+        """Exports no record knows (a folder from before the run record): edited
+        when their bytes differ from what `translate` would write now."""
         from bitext.rendering import render
-
-        paths = [p for p in self.export_paths(name) if p.suffix in IMPORTABLE and p.is_file()]
-        record = self._record()
-        for path in paths:
-            entry = record.entry(path) if record is not None else None
-            if entry is not None:
-                self._written.setdefault(path, entry.sha256)
-        if not all(p in self._written for p in paths):
-            fresh = zip(self.export_paths(name), render(self.render_request(name)).files)
-            for path, data in fresh:
-                self._written.setdefault(path, _sha(data))
-        return [p for p in paths if _digest(p) != self._written[p]]
-
-    def _import_file_edits(self, name: str) -> tuple[int, list[dict]]:
-        """Exports of `name` edited in a file since bitext wrote them: their
-        corrections go into the memory first (the rules of `memory import`)."""
         from bitext.review import ReviewImportError, import_files
 
-        edited = self._edited_exports(name)
+        paths = [p for p in paths if p.suffix in IMPORTABLE]
+        if not paths:
+            return 0
+        fresh = dict(zip(self.export_paths(name), render(self.render_request(name)).files))
+        edited = [p for p in paths if _digest(p) != _sha(fresh[p])]
         if not edited:
-            return 0, []
+            return 0
         try:
             report = import_files(edited, self.memory, target_lang=self.facts.target_lang)
         except ReviewImportError as exc:
             raise ReviewError(f"an edited export cannot be taken in first: {exc}") from exc
-        return report.imported, report.conflicts
+        return report.imported
 
     def _store(self, name: str, row: BilingualRow, target: str) -> bool:
         """One transaction in the reviewed store; False when nothing changes
@@ -369,35 +379,15 @@ class ReviewFolder:
         return output_paths(self.folder, list(self.facts.formats), name)
 
     def _write(self, name: str) -> list[str]:
-        from bitext.outputs import atomic_write_bytes
+        """The document's exports rendered again, each written atomically and noted."""
         from bitext.rendering import render
 
+        output = self._output()
         rendered = render(self.render_request(name))
-        written = []
-        record = self._record()
-        run = "review"
-        if record is not None and record.last_run is not None:
-            run = record.last_run.id
         for path, data in zip(self.export_paths(name), rendered.files):
-            atomic_write_bytes(path, data)
-            self._written[path] = _sha(data)
-            if record is not None:
-                record.note(path, data, name, run)
-            written.append(path.name)
-        if record is not None:
-            record.save()
-        return written
-
-    def _record(self):
-        """The folder's run record (`bitext.record`), when it holds one."""
-        from bitext.record import RecordError, RunRecord, holds_record
-
-        if not holds_record(self.folder):
-            return None
-        try:
-            return RunRecord.load(self.folder)
-        except RecordError as exc:
-            raise ReviewError(str(exc)) from exc
+            output.write(path, data, name)
+        output.save()
+        return [path.name for path in self.export_paths(name)]
 
     def _update_report(self, name: str) -> None:
         from bitext.checks import count_flags

@@ -207,6 +207,9 @@ def test_a_save_takes_a_file_edit_in_first_and_keeps_the_run_record_in_step(
     finally:
         folder.close()
     assert outcome.imported == 1
+    kept = [Path(k) for k in outcome.kept]  # the edited file, kept aside, never lost
+    assert [k.suffix for k in kept] == [".tsv"] and ".edited-" in kept[0].name
+    assert "Edited in the file." in kept[0].read_text(encoding="utf-8")
     with TranslationMemory(relative_run.parent / "memory.sqlite3") as memory:
         reviewed = memory.get_reviewed("nb", "en", [edited["source"], page_row.source])
     assert reviewed == {

@@ -276,6 +276,10 @@ def test_a_file_edit_then_a_page_edit_of_the_same_row_loses_neither(page, review
     assert _tsv_row(tsv, units[0])["target"] == "Edited in the page, later."
     assert _tsv_row(tsv, units[1])["target"] == "Edited in the file only."
     assert {_tsv_row(tsv, u)["origin"] for u in units} == {"reviewed"}
+    # The file as the reviewer left it is kept aside (translate's own rule): the
+    # earlier edit of the same row is still there to read.
+    kept = list(tsv.parent.glob(f"{name}.edited-*.tsv"))
+    assert len(kept) == 1 and "Edited in the file, first." in kept[0].read_text("utf-8")
     page.reload()
     assert page.locator(f'[data-unit="{units[1]}"]').get_attribute("data-origin") == "reviewed"
 

@@ -172,7 +172,7 @@ class ReviewPart:
                 "stored": outcome.stored,
                 "files": outcome.files,
                 "imported": outcome.imported,
-                "conflicts": outcome.conflicts,
+                "kept": [Path(k).name for k in outcome.kept],
             }
         )
 
