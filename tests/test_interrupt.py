@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 from bitext.outputs import TEMP_PREFIX
-from bitext.record import RECORD_NAME
 
 from .conftest import ROOT, SEEDS_DIR
 from .exported import exported
@@ -58,8 +57,8 @@ class _Run:
         )
 
     def names(self) -> set[str]:
-        # Not the run record: its run ids and dates differ from run to run.
-        return set(os.listdir(self.out)) - {RECORD_NAME} if self.out.exists() else set()
+        # Not the run record and report: they say what each run was and how far it got.
+        return {p.name for p in exported(self.out)} if self.out.exists() else set()
 
     def new_outputs(self) -> set[str]:
         return {n for n in self.names() - self.existing if not n.startswith(TEMP_PREFIX)}
