@@ -593,6 +593,10 @@ def _report_translation(
     if not stream:
         for path in data["files"] + data["combined_files"]:
             typer.echo(path)
+    if summary.report_warning:
+        _err(f"warning: {summary.report_warning}")
+    elif summary.report_files and not stream:
+        _err(f"report: {summary.report_files[-1]}")
 
 
 def _report_edits(edits: list[dict]) -> None:
@@ -1268,6 +1272,70 @@ def _report_alignment(summary, as_json: bool) -> None:
     typer.echo(f"flags: {format_flag_counts(data['flags'])}")
     for path in data["files"]:
         typer.echo(path)
+
+
+@app.command()
+def review(
+    exports: Annotated[
+        Path, typer.Argument(help="Output folder of a translate run (it holds report.json).")
+    ] = Path("exports"),
+    port: Annotated[
+        int, typer.Option("--port", help="Port on 127.0.0.1 (default: a free one).", min=0)
+    ] = 0,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Print the address; do not open a browser.")
+    ] = False,
+    source: Annotated[
+        str, typer.Option("--from", help="Source language the run was given, or 'auto'.")
+    ] = "auto",
+    fast: Annotated[
+        bool, typer.Option("--fast", help="The run used --fast (greedy decoding).")
+    ] = False,
+    device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+    compute_type: Annotated[
+        str, typer.Option("--compute-type", help="The run's CTranslate2 compute type.")
+    ] = "default",
+    threads: Annotated[int | None, typer.Option("--threads", help="CPU threads.")] = None,
+    models_dir: ModelsDir = None,
+    glossary: Annotated[
+        list[Path] | None,
+        typer.Option("--glossary", help="The run's glossary files (as given to translate)."),
+    ] = None,
+    no_default_glossary: Annotated[
+        bool, typer.Option("--no-default-glossary", help="The run did not use the name list.")
+    ] = False,
+) -> None:
+    """Review a run in the browser: read, filter, search and correct its translations.
+
+    Serves the run's overview and each document side by side on 127.0.0.1,
+    behind a one-time token; a saved target is a reviewed correction in the
+    translation memory, and the document's exports are written again with it.
+    Stop with Ctrl+C.
+
+    Example: bitext review exports/ --no-browser
+    """
+    from bitext.pipeline import TranslateOptions
+    from bitext.revision import ReviewError
+    from bitext.web.review import serve_review
+
+    options = TranslateOptions(
+        output_dir=exports,
+        source_lang=source,
+        fast=fast,
+        device=device,
+        compute_type=compute_type,
+        threads=threads,
+        models_dir=models_dir,
+        glossaries=list(glossary or []),
+        default_glossary=not no_default_glossary,
+    )
+    announce = functools.partial(typer.echo, err=False)
+    try:
+        serve_review(exports, options, port=port, open_browser=not no_browser, announce=announce)
+    except ReviewError as exc:
+        _refuse(str(exc))
+    except OSError as exc:
+        _refuse(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

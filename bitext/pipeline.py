@@ -122,6 +122,10 @@ class DocumentResult(Result):
     warnings: list[str] = field(default_factory=list)
     #: Quality flag -> number of rows carrying it (bitext.checks).
     flags: dict[str, int] = field(default_factory=dict)
+    #: What the file was read as (`Document.input_kind`), and its sentences
+    #: given a reviewed translation: the run report shows both.
+    input_kind: str | None = None
+    reviewed_sentences: int = 0
     #: Sentences the model failed on alone, exported with the flag `failed`.
     failed_sentences: int = 0
 
@@ -139,6 +143,9 @@ class RunSummary(Summary):
     reviewed_sentences: int = 0
     #: Files of `--combine` (all documents of the run in one file per format).
     combined_files: list[str] = field(default_factory=list)
+    #: report.json and report.html (bitext.report), or why they are missing.
+    report_files: list[str] = field(default_factory=list)
+    report_warning: str | None = None
     #: Edited exports found before they were replaced (bitext.reruns.KeptEdit, as dicts).
     edits: list[dict] = field(default_factory=list)
     #: Model pair ("nb-en") -> the thread layout its engine ran (bitext.layout).
@@ -542,7 +549,35 @@ def translate_paths(
         summary.combined_files = _write_combined(run, summary)
     summary.edits = [dataclasses.asdict(k) for k in run.folder.kept]
     _finish_record(run, summary, final=True)
+    _write_report(run, summary)
     return summary
+
+
+def _write_report(run: _Run, summary: RunSummary) -> None:
+    """report.html and report.json (bitext.report), the run's last stage.
+
+    A report that cannot be written is a warning, never a failed run: the
+    exports are what the run is for.
+    """
+    from bitext.report import facts_from_summary, write_report
+
+    options = run.options
+    if not options.output_dir.is_dir():
+        return  # nothing was written: no folder to report in
+    facts = facts_from_summary(
+        summary,
+        output_dir=options.output_dir,
+        date=run.date,
+        target_lang=options.target_lang,
+        models=[t.package.label for t in run.translators.values()],
+        glossary=None if run.glossary is None else run.glossary.name,
+        formats=options.formats,
+        granularity=options.granularity,
+    )
+    try:
+        summary.report_files = [str(p) for p in write_report(options.output_dir, facts)]
+    except Exception as exc:  # never a failed run: the exports are written
+        summary.report_warning = f"the run report was not written: {reason(exc)}"
 
 
 def check_languages(source: str, target: str, error: type[Exception]) -> None:
@@ -661,6 +696,7 @@ def _document_to_translate(
         result.fail(exc)
         return None
     result.language = document.language
+    result.input_kind = document.input_kind
     result.warnings = list(document.warnings)
     result.blocks = len(document.blocks)
     result.sentences = sum(len(b.sentences) for b in document.blocks)
@@ -956,6 +992,7 @@ class _ChunkWork:
             result.reason = outcome
             return
         result.translated_sentences = outcome.translated_sentences
+        result.reviewed_sentences = outcome.reviewed_sentences
         result.flags = outcome.flags
         try:
             result.files = write_files(outcome.files, stem, options, run.folder)

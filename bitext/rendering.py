@@ -73,6 +73,8 @@ class Rendered:
     translated_sentences: int
     flags: dict[str, int]
     bilingual: BilingualDocument | None = None
+    #: Rows whose target is a reviewed (human) translation.
+    reviewed_sentences: int = 0
 
 
 def render(request: RenderRequest) -> Rendered:
@@ -91,6 +93,7 @@ def render(request: RenderRequest) -> Rendered:
         translated_sentences=sum(1 for r in bilingual.rows if r.source_lang != r.target_lang),
         flags=dict(count_flags(bilingual.rows)),
         bilingual=bilingual if request.keep else None,
+        reviewed_sentences=sum(1 for r in bilingual.rows if r.origin == "reviewed"),
     )
 
 

@@ -109,8 +109,13 @@ def write_exports(tree: Path, output: Path) -> None:
         _bitext(tree, work, "align-mt", "bitext", "align", *pair, "--use-model", "-o", out)
 
 
+#: Files a run writes beside its exports that say what the run was (the run
+#: record's ids and dates, the report's absolute input paths): not exports.
+NOT_EXPORTS = {"report.html", "report.json", RECORD_NAME}
+
+
 def _export(path: Path) -> bool:
-    return path.is_file() and path.name != RECORD_NAME
+    return path.is_file() and path.name not in NOT_EXPORTS
 
 
 def compare(before: Path, after: Path) -> int:

@@ -71,3 +71,32 @@ def docx_to_pdf(docx: Path, outdir: Path) -> Path:
     """The PDF LibreOffice makes of `docx` (its profile kept in `outdir`)."""
     soffice(["--convert-to", "pdf", "--outdir", str(outdir), str(docx)], outdir)
     return outdir / f"{docx.stem}.pdf"
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (the system's) driven by Playwright: one per test session,
+    since Playwright allows one `sync_playwright()` per process."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (dev group)")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()

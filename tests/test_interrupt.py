@@ -26,7 +26,6 @@ from pathlib import Path
 
 from bitext.interrupts import PAUSE_ENV
 from bitext.outputs import TEMP_PREFIX
-from bitext.record import RECORD_NAME
 
 from .conftest import ROOT, SEEDS_DIR
 from .exported import exported
@@ -82,8 +81,8 @@ class _Run:
         return self.said("bitext: paused at")
 
     def names(self) -> set[str]:
-        # Not the run record: its run ids and dates differ from run to run.
-        return set(os.listdir(self.out)) - {RECORD_NAME} if self.out.exists() else set()
+        # Not the run record and report: they say what each run was and how far it got.
+        return {p.name for p in exported(self.out)} if self.out.exists() else set()
 
     def new_outputs(self) -> set[str]:
         return {n for n in self.names() - self.existing if not n.startswith(TEMP_PREFIX)}

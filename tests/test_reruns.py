@@ -23,6 +23,7 @@ from bitext.memory import TranslationMemory
 from bitext.record import RECORD_NAME, RunRecord, holds_record
 
 from .conftest import SEEDS_DIR
+from .exported import NOT_EXPORTS
 from .test_review import edit_docx, edit_xliff, edit_xlsx
 
 SEEDS = sorted(SEEDS_DIR.glob("*.txt"))
@@ -42,11 +43,11 @@ def run(*args: str | Path):
 
 
 def files(folder: Path) -> dict[str, str]:
-    """Every file under `folder` but the run record: relative path -> SHA-256."""
+    """Every file under `folder` but the run record and report: relative path -> SHA-256."""
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != RECORD_NAME
+        if p.is_file() and p.name not in NOT_EXPORTS
     }
 
 
