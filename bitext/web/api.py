@@ -143,7 +143,8 @@ class ApiPart:
             self.service.check_code(source, "source")
         detected = None
         if source == "auto":
-            detected = await run_in_threadpool(_detect_each, texts)
+            plain = [_html_text(t) for t in texts] if text_format == "html" else texts
+            detected = await run_in_threadpool(_detect_each, plain)
         deadline = time.monotonic() + self.service.options.request_seconds
         answers = []
         for index, text in enumerate(texts):  # texts of one language go in one job
@@ -316,6 +317,16 @@ def _code(fields: dict[str, Any], name: str, default: str | None = None) -> str:
 #: Texts up to this many characters take the language of all the texts together
 #: (LibreTranslate's rule: short texts cannot be told apart reliably).
 SHORT_TEXT = 40
+
+
+def _html_text(html: str) -> str:
+    """The words of an HTML text, for detection (markup is not language)."""
+    import lxml.html
+
+    try:
+        return lxml.html.fragment_fromstring(html, create_parent="div").text_content()
+    except Exception:  # unparsable: the translation step says why
+        return html
 
 
 def _detect_each(texts: list[str]) -> list[dict]:
