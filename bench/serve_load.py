@@ -15,9 +15,11 @@ dev sentences (tests/data/ntrex-dev/nob.txt, one request per line):
 (single)   the same with `--no-batching`: each request on its own, as
            LibreTranslate does (the baseline).
 
-It prints sentences/s, p50/p99 latency, the ratios to the CLI and to the
-no-batching arm, the server's peak memory (VmHWM), the machine's load
-(`uptime`) and the commit. `--minutes M` then keeps 16 clients on the
+The three arms of each level run one after the other (both servers stay up,
+the idle one costs no CPU), so a change in the machine's load hits them
+alike. It prints sentences/s, p50/p99 latency, the mean batch size (from
+/v1/status), the ratios to the CLI and to the no-batching arm, the servers'
+peak memory (VmHWM), the machine's load (`uptime`) and the commit. `--minutes M` then keeps 16 clients on the
 batching server for M minutes and prints its resident memory every minute
 (flat memory). Every server and client stays on 127.0.0.1; every loop is
 bounded in count and time.
@@ -205,18 +207,56 @@ def load(url: str, sentences: list[str], clients: int, seconds: float | None = N
     }
 
 
-def arm_server(store: Path, sentences, threads: int, levels: list[int], *extra: str) -> dict:
-    server = Server(store, threads, *extra)
+def status(url: str) -> dict:
+    """The server's batching counters (GET /v1/status), first model."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=REQUEST_TIMEOUT)
     try:
-        load(server.url, sentences[:8], 1)  # first requests off the clock (imports, caches)
-        results = {}
-        for clients in levels:
-            results[clients] = load(server.url, sentences, clients)
-            results[clients]["peak_mb"] = server.memory_mb()
-            log(f"  {clients:>2} clients: {results[clients]['per_second']:.1f} sentences/s")
-        return results
+        connection.request("GET", "/v1/status")
+        return json.loads(connection.getresponse().read())["models"][0]
     finally:
-        server.stop()
+        connection.close()
+
+
+def measure(server: Server, sentences: list[str], clients: int) -> dict:
+    """One load level on one server, with its mean batch size and peak memory."""
+    before = status(server.url)
+    result = load(server.url, sentences, clients)
+    after = status(server.url)
+    batches = max(1, after["batches"] - before["batches"])
+    result["batch"] = (after["model_sentences"] - before["model_sentences"]) / batches
+    result["peak_mb"] = server.memory_mb()
+    return result
+
+
+def run_levels(store: Path, sentences: list[str], threads: int, levels: list[int]):
+    """Per level, side by side in time: the CLI, the batching server, the no-batching one.
+
+    Both servers are up the whole time (the idle one costs memory, not CPU),
+    so a change in the machine's load hits the three arms of a level alike.
+    """
+    batching, single = Server(store, threads), Server(store, threads, "--no-batching")
+    rows = []
+    try:
+        for server in (batching, single):  # first requests off the clock
+            load(server.url, sentences[:8], 1)
+        arm_cli(store, sentences[:8], threads)  # the CLI's first-use imports, too
+        for clients in levels:
+            cli = len(sentences) / arm_cli(store, sentences, threads)
+            row = {"clients": clients, "cli": cli}
+            row["batching"] = measure(batching, sentences, clients)
+            row["single"] = measure(single, sentences, clients)
+            row["uptime"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout
+            log(
+                f"  {clients:>2} clients: CLI {cli:.1f}, batching "
+                f"{row['batching']['per_second']:.1f}, no batching "
+                f"{row['single']['per_second']:.1f} sentences/s"
+            )
+            rows.append(row)
+    finally:
+        batching.stop()
+        single.stop()
+    return rows
 
 
 def soak(store: Path, sentences, threads: int, minutes: float, clients: int = 16) -> None:
@@ -246,19 +286,26 @@ def provenance() -> str:
     return f"{stamp}, commit {commit}, {os.cpu_count()} cores; uptime: {uptime}"
 
 
-def report(cli_rate: float, batched: dict, single: dict, count: int, threads: int) -> None:
+def report(rows: list[dict], count: int, threads: int) -> None:
     print(f"\n## bitext serve under load ({count} NTREX sentences, {threads} threads)")
-    print(f"CLI (`bitext translate`, model load excluded): {cli_rate:.1f} sentences/s\n")
-    print("| clients | arm | sentences/s | p50 s | p99 s | x CLI | x no-batching | peak MB |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
-    for clients in batched:
-        for name, arm in (("batching", batched), ("no batching", single)):
-            r = arm[clients]
+    print("CLI: `bitext translate` on the same sentences, model load excluded, re-run per level.\n")
+    print(
+        "| clients | arm | sentences/s | p50 s | p99 s | mean batch | x CLI | x no-batching "
+        "| peak MB |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        print(f"| {row['clients']} | CLI | {row['cli']:.1f} | | | | 1.00 | | |")
+        for name, key in (("batching", "batching"), ("no batching", "single")):
+            r = row[key]
             print(
-                f"| {clients} | {name} | {r['per_second']:.1f} | {r['p50']:.3f} | "
-                f"{r['p99']:.3f} | {r['per_second'] / cli_rate:.2f} | "
-                f"{r['per_second'] / single[clients]['per_second']:.2f} | {r['peak_mb']:.0f} |"
+                f"| {row['clients']} | {name} | {r['per_second']:.1f} | {r['p50']:.3f} | "
+                f"{r['p99']:.3f} | {r['batch']:.1f} | {r['per_second'] / row['cli']:.2f} | "
+                f"{r['per_second'] / row['single']['per_second']:.2f} | {r['peak_mb']:.0f} |"
             )
+    print("\nLoad at the end of each level:")
+    for row in rows:
+        print(f"- {row['clients']} clients: {row['uptime'].strip()}")
 
 
 def main() -> None:
@@ -275,13 +322,8 @@ def main() -> None:
     sentences = ntrex_sentences(args.sentences)
     levels = [int(c) for c in args.clients.split(",")]
     print(f"# {provenance()}")
-    log("CLI arm ...")
-    cli_rate = len(sentences) / arm_cli(store, sentences, args.threads)
-    log("batching server ...")
-    batched = arm_server(store, sentences, args.threads, levels)
-    log("no-batching server ...")
-    single = arm_server(store, sentences, args.threads, levels, "--no-batching")
-    report(cli_rate, batched, single, len(sentences), args.threads)
+    rows = run_levels(store, sentences, args.threads, levels)
+    report(rows, len(sentences), args.threads)
     print(f"\n# after the arms: {provenance()}")
     if args.minutes:
         soak(store, sentences, args.threads, args.minutes)
