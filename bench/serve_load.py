@@ -19,10 +19,10 @@ The three arms of each level run one after the other (both servers stay up,
 the idle one costs no CPU), so a change in the machine's load hits them
 alike. It prints sentences/s, p50/p99 latency, the mean batch size (from
 /v1/status), the ratios to the CLI and to the no-batching arm, the servers'
-peak memory (VmHWM), the machine's load (`uptime`) and the commit. `--minutes M` then keeps 16 clients on the
-batching server for M minutes and prints its resident memory every minute
-(flat memory). Every server and client stays on 127.0.0.1; every loop is
-bounded in count and time.
+peak memory (VmHWM), the machine's load (`uptime`) and the commit.
+`--minutes M` then keeps 16 clients on the batching server for M minutes
+and prints its resident memory every minute (flat memory). Every server and
+client stays on 127.0.0.1; every loop is bounded in count and time.
 
     uv run python bench/serve_load.py                        # all levels
     uv run python bench/serve_load.py --sentences 200 --clients 1,16
@@ -49,7 +49,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 START_DEADLINE = 300.0
-REQUEST_TIMEOUT = 120.0
+REQUEST_TIMEOUT = 660.0
 
 
 def log(*args) -> None:
@@ -114,6 +114,7 @@ class Server:
 
     def __init__(self, store: Path, threads: int, *extra: str) -> None:
         command = [sys.executable, "-m", "bitext", "serve", "--port", "0", "--no-cache"]
+        command += ["--request-seconds", "600"]  # the baseline queues long on a busy machine
         command += ["--models-dir", str(store), "--threads", str(threads), "--device", "cpu"]
         self.process = subprocess.Popen(
             [*command, *extra], cwd=ROOT, stderr=subprocess.PIPE, text=True
@@ -196,10 +197,11 @@ def load(url: str, sentences: list[str], clients: int, seconds: float | None = N
         thread.join(max(1.0, until - time.monotonic() + REQUEST_TIMEOUT))
     wall = time.perf_counter() - start
     if errors:
-        raise SystemExit(f"{len(errors)} requests failed, e.g. {errors[0]}")
+        log(f"  {len(errors)} requests failed, e.g. {errors[0]}")
     ordered = sorted(latencies)
     return {
         "requests": len(latencies),
+        "errors": len(errors),
         "seconds": wall,
         "per_second": len(latencies) / wall,
         "p50": statistics.median(ordered),
@@ -291,17 +293,18 @@ def report(rows: list[dict], count: int, threads: int) -> None:
     print("CLI: `bitext translate` on the same sentences, model load excluded, re-run per level.\n")
     print(
         "| clients | arm | sentences/s | p50 s | p99 s | mean batch | x CLI | x no-batching "
-        "| peak MB |"
+        "| peak MB | errors |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
-        print(f"| {row['clients']} | CLI | {row['cli']:.1f} | | | | 1.00 | | |")
+        print(f"| {row['clients']} | CLI | {row['cli']:.1f} | | | | 1.00 | | | |")
         for name, key in (("batching", "batching"), ("no batching", "single")):
             r = row[key]
             print(
                 f"| {row['clients']} | {name} | {r['per_second']:.1f} | {r['p50']:.3f} | "
                 f"{r['p99']:.3f} | {r['batch']:.1f} | {r['per_second'] / row['cli']:.2f} | "
-                f"{r['per_second'] / row['single']['per_second']:.2f} | {r['peak_mb']:.0f} |"
+                f"{r['per_second'] / row['single']['per_second']:.2f} | {r['peak_mb']:.0f} "
+                f"| {r['errors']} |"
             )
     print("\nLoad at the end of each level:")
     for row in rows:
