@@ -15,9 +15,11 @@ dev sentences (tests/data/ntrex-dev/nob.txt, one request per line):
 (single)   the same with `--no-batching`: each request on its own, as
            LibreTranslate does (the baseline).
 
-The three arms of each level run one after the other (both servers stay up,
-the idle one costs no CPU), so a change in the machine's load hits them
-alike. It prints sentences/s, p50/p99 latency, the mean batch size (from
+The three arms of each level are interleaved: the sentences are cut into
+`--rounds` parts, and each part goes through the CLI, the batching server
+and the no-batching server before the next (both servers stay up; the idle
+one costs no CPU), so a change in the machine's load hits the arms alike.
+It prints sentences/s, p50/p99 latency, the mean batch size (from
 /v1/status), the ratios to the CLI and to the no-batching arm, the servers'
 peak memory (VmHWM), the machine's load (`uptime`) and the commit.
 `--minutes M` then keeps 16 clients on the batching server for M minutes
@@ -67,11 +69,15 @@ def ntrex_sentences(count: int | None) -> list[str]:
 # -- the CLI arm ----------------------------------------------------------------
 
 
+#: The CLI arm's translator, loaded once (the model load is never timed).
+_CLI_TRANSLATORS: dict = {}
+
+
 def arm_cli(store: Path, sentences: list[str], threads: int) -> float:
     """Seconds of `translate_paths` on the sentences (model loaded beforehand)."""
     from bitext.pipeline import TranslateOptions, default_translator, translate_paths
 
-    loaded = {}
+    loaded = _CLI_TRANSLATORS
 
     def factory(package, options):
         if package.code not in loaded:
@@ -206,6 +212,7 @@ def load(url: str, sentences: list[str], clients: int, seconds: float | None = N
         "per_second": len(latencies) / wall,
         "p50": statistics.median(ordered),
         "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+        "latencies": latencies,
     }
 
 
@@ -221,21 +228,38 @@ def status(url: str) -> dict:
 
 
 def measure(server: Server, sentences: list[str], clients: int) -> dict:
-    """One load level on one server, with its mean batch size and peak memory."""
+    """One round on one server, with its batch counters and peak memory."""
     before = status(server.url)
     result = load(server.url, sentences, clients)
     after = status(server.url)
-    batches = max(1, after["batches"] - before["batches"])
-    result["batch"] = (after["model_sentences"] - before["model_sentences"]) / batches
+    result["batches"] = after["batches"] - before["batches"]
+    result["model_sentences"] = after["model_sentences"] - before["model_sentences"]
     result["peak_mb"] = server.memory_mb()
     return result
 
 
-def run_levels(store: Path, sentences: list[str], threads: int, levels: list[int]):
-    """Per level, side by side in time: the CLI, the batching server, the no-batching one.
+def combined(rounds: list[dict]) -> dict:
+    """The rounds of one arm as one figure: totals, latencies pooled."""
+    latencies = sorted(x for r in rounds for x in r["latencies"])
+    seconds = sum(r["seconds"] for r in rounds)
+    return {
+        "per_second": len(latencies) / seconds,
+        "p50": statistics.median(latencies),
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "batch": sum(r["model_sentences"] for r in rounds)
+        / max(1, sum(r["batches"] for r in rounds)),
+        "peak_mb": max(r["peak_mb"] for r in rounds),
+        "errors": sum(r["errors"] for r in rounds),
+    }
 
-    Both servers are up the whole time (the idle one costs memory, not CPU),
-    so a change in the machine's load hits the three arms of a level alike.
+
+def run_levels(store: Path, sentences, threads: int, levels: list[int], rounds: int):
+    """Per level, the CLI, the batching server and the no-batching one, interleaved.
+
+    The sentences are cut into `rounds` parts; each part goes through the
+    three arms one after the other before the next part, and both servers
+    stay up the whole time (the idle one costs memory, not CPU). So a change
+    in the machine's load (it is shared) hits the three arms alike.
     """
     batching, single = Server(store, threads), Server(store, threads, "--no-batching")
     rows = []
@@ -244,13 +268,16 @@ def run_levels(store: Path, sentences: list[str], threads: int, levels: list[int
             load(server.url, sentences[:8], 1)
         arm_cli(store, sentences[:8], threads)  # the CLI's first-use imports, too
         for clients in levels:
-            cli = len(sentences) / arm_cli(store, sentences, threads)
-            row = {"clients": clients, "cli": cli}
-            row["batching"] = measure(batching, sentences, clients)
-            row["single"] = measure(single, sentences, clients)
+            cli_seconds, arms = 0.0, {"batching": [], "single": []}
+            for part in (sentences[i::rounds] for i in range(rounds)):
+                cli_seconds += arm_cli(store, part, threads)
+                arms["batching"].append(measure(batching, part, clients))
+                arms["single"].append(measure(single, part, clients))
+            row = {"clients": clients, "cli": len(sentences) / cli_seconds}
+            row.update({name: combined(parts) for name, parts in arms.items()})
             row["uptime"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout
             log(
-                f"  {clients:>2} clients: CLI {cli:.1f}, batching "
+                f"  {clients:>2} clients: CLI {row['cli']:.1f}, batching "
                 f"{row['batching']['per_second']:.1f}, no batching "
                 f"{row['single']['per_second']:.1f} sentences/s"
             )
@@ -290,7 +317,7 @@ def provenance() -> str:
 
 def report(rows: list[dict], count: int, threads: int) -> None:
     print(f"\n## bitext serve under load ({count} NTREX sentences, {threads} threads)")
-    print("CLI: `bitext translate` on the same sentences, model load excluded, re-run per level.\n")
+    print("CLI: `bitext translate` on the same sentences, model load excluded, per level.\n")
     print(
         "| clients | arm | sentences/s | p50 s | p99 s | mean batch | x CLI | x no-batching "
         "| peak MB | errors |"
@@ -317,6 +344,7 @@ def main() -> None:
     parser.add_argument("--clients", default="1,4,16,64")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--size", default="base", help="copy model size (base, test)")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved parts per level")
     parser.add_argument("--minutes", type=float, default=0, help="then a soak of M minutes")
     args = parser.parse_args()
     from translate_speed import model_store
@@ -325,7 +353,7 @@ def main() -> None:
     sentences = ntrex_sentences(args.sentences)
     levels = [int(c) for c in args.clients.split(",")]
     print(f"# {provenance()}")
-    rows = run_levels(store, sentences, args.threads, levels)
+    rows = run_levels(store, sentences, args.threads, levels, args.rounds)
     report(rows, len(sentences), args.threads)
     print(f"\n# after the arms: {provenance()}")
     if args.minutes:

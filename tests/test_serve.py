@@ -175,9 +175,12 @@ def test_libretranslatepy_detect_and_languages_equal_the_cli(server, tmp_path, i
 
 def test_auto_and_lists_answer_as_libretranslate(server):
     status, body, _ = call(
-        server.url, "/translate", {"q": [ARTICLE, "Sjojgu"], "source": "auto", "target": "en"}
+        server.url,
+        "/translate",
+        {"q": [ARTICLE, "Sjojgu"], "source": "auto", "target": "en", "alternatives": 3},
     )
     assert status == 200
+    assert body["alternatives"] == [[], []]
     assert [d["language"] for d in body["detectedLanguage"]] == ["nb", "nb"]
     assert body["translatedText"][1] == "Shoigu"
     status, form_body, _ = call(

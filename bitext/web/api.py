@@ -154,6 +154,8 @@ class ApiPart:
         body: dict[str, Any] = {"translatedText": translated if many else translated[0]}
         if detected is not None:
             body["detectedLanguage"] = detected if many else detected[0]
+        if fields.get("alternatives"):  # newer clients ask; one model has none to give
+            body["alternatives"] = [[] for _ in texts] if many else []
         return JSONResponse(body)
 
     async def _translate_texts(
