@@ -44,6 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 NTREX = ROOT / "tests" / "data" / "ntrex-dev"
 OUT = ROOT / "bench" / "out"
+#: The run record of an output folder (bitext.record.RECORD_NAME; older trees have none).
+RECORD_NAME = ".bitext-record.json"
 #: First words that make each variant's sentences distinct.
 OPENERS = ["", "I går:", "Oppdatert:", "Bakgrunn:", "Analyse:", "Kort sagt:", "Nyhet:", "Kilde:"]
 
@@ -111,7 +113,8 @@ def run_arm(name: str, articles: Path, out: Path, store: Path, fast: bool, addre
     done = summary.count("done")
     if done != len(summary.results):
         raise SystemExit(f"{name}: {len(summary.results) - done} documents not done")
-    files = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    # Without the run record (its run ids and dates differ from run to run).
+    files = {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.name != RECORD_NAME}
     print(
         f"  {name:6s} {wall:7.1f} s  {done / wall:6.3f} docs/s  "
         f"driver CPU {1000 * cpu_thread / done:6.1f} ms/doc (thread), "

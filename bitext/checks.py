@@ -39,6 +39,11 @@ LENGTH_RATIO = "length-ratio"
 #: Flags set elsewhere: bitext.glossary and bitext.align.aligner.
 GLOSSARY = "glossary"
 WEAK_ALIGNMENT = "weak-alignment"
+#: Set by the engine (bitext.positions): a sentence the model could not finish.
+POSITION_LIMIT = "position-limit"
+FAILED = "failed"
+#: Flags legends list only where they occur (rare, and each named in the run's warnings).
+OCCASIONAL_FLAGS = frozenset({POSITION_LIMIT, FAILED})
 
 #: The flags this module computes (it owns them: re-checking replaces them).
 OWN_FLAGS = (EMPTY, UNTRANSLATED, NUMBER_MISMATCH, LENGTH_RATIO)
@@ -51,6 +56,9 @@ FLAG_DESCRIPTIONS: dict[str, str] = {
     LENGTH_RATIO: "translation much shorter or longer than usual for a source this long",
     GLOSSARY: "a glossary term or name is missing from the translation",
     WEAK_ALIGNMENT: "the aligner is unsure these sentences belong together",
+    POSITION_LIMIT: "decoding reached the model's position limit: the translation is cut",
+    FAILED: "the model failed on this sentence (or ran on without stopping); see the run's "
+    "warnings for the reason",
 }
 
 # --------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 Each command parses options, calls one library function and prints. Results
 go to stdout (or files); progress and errors go to stderr. Exit codes: 0 all
-done or skipped, 1 some documents failed, 2 the request cannot work, 130/143
-interrupted.
+done or skipped, 1 some documents failed, 2 the request cannot work, 3 every
+document written but some sentences flagged as not finished by the model,
+130/143 interrupted.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ glossary_app = typer.Typer(
 app.add_typer(glossary_app, name="glossary")
 
 EXIT_OK, EXIT_FAILED, EXIT_REQUEST = 0, 1, 2
+#: Every document was written, but some sentences are flagged `position-limit` or
+#: `failed`: the model could not finish them (docs/reruns.md).
+EXIT_SENTENCES_FAILED = 3
 
 Formats = Annotated[
     str,
@@ -71,6 +75,14 @@ Overwrite = Annotated[
     typer.Option(
         "--overwrite/--skip-existing",
         help="Redo what was already exported, or skip it and say so (a stopped run resumes).",
+    ),
+]
+DiscardEdits = Annotated[
+    bool,
+    typer.Option(
+        "--discard-edits",
+        help="Replace exports someone edited without importing their corrections or "
+        "keeping them aside as <name>.edited-<run>.<ext> (by default edits are never lost).",
     ),
 ]
 
@@ -295,6 +307,7 @@ def translate(
         ),
     ] = False,
     overwrite: Overwrite = False,
+    discard_edits: DiscardEdits = False,
     threads: Annotated[
         int | None, typer.Option("--threads", help="CPU threads (default: all cores).")
     ] = None,
@@ -368,8 +381,10 @@ def translate(
     formats = _export_choices(format, granularity)
     if device not in ("auto", "cpu", "cuda"):
         _refuse("--device must be 'auto', 'cpu' or 'cuda'")
-    if engine not in ("local", "ray"):
-        _refuse("--engine must be 'local' or 'ray'")
+    from bitext.engines import UnknownEngine, engine_names
+
+    if engine not in engine_names():
+        _refuse(str(UnknownEngine(engine)))
     options = TranslateOptions(
         output_dir=output,
         formats=formats,
@@ -381,6 +396,7 @@ def translate(
         compute_type=compute_type,
         threads=threads,
         overwrite=overwrite,
+        discard_edits=discard_edits,
         granularity=granularity,
         combine=combine,
         glossaries=list(glossary or []),
@@ -396,6 +412,7 @@ def translate(
         with _request_errors(RequestError):
             summary, signum = _translate_downloading(paths or [Path("seeds")], options, download)
         _report_problems(summary.results)
+        _report_edits(summary.edits)
         if stream:
             _stream_results(summary)
     _report_translation(summary, as_json, stream)
@@ -465,11 +482,25 @@ def _report_translation(summary, as_json: bool, stream: bool) -> None:
         f"({data['translated_sentences']} translated); languages: {languages}"
     )
     report(f"flags: {format_flag_counts(data['flags'])}")
+    if data["failed_sentences"]:
+        report(
+            f"failed sentences: {data['failed_sentences']} (exported with the flag "
+            "position-limit or failed; each is named in the warnings)"
+        )
     if data["cache"]["reviewed"]:
         report(f"reviewed: {data['cache']['reviewed']} sentences from the memory's reviewed store")
     if not stream:
         for path in data["files"] + data["combined_files"]:
             typer.echo(path)
+
+
+def _report_edits(edits: list[dict]) -> None:
+    """Edited exports found before they were replaced: what was imported, where they went."""
+    from bitext.reruns import KeptEdit
+
+    for edit in edits:
+        for line in KeptEdit(**edit).lines():
+            _err(line)
 
 
 def _report_problems(results) -> None:
@@ -491,7 +522,10 @@ def _exit(summary, signum: int | None, not_done: str) -> NoReturn:
             "to finish them (finished ones are skipped)"
         )
         raise typer.Exit(exit_code(signum))
-    raise typer.Exit(EXIT_FAILED if summary.failed else EXIT_OK)
+    if summary.failed:
+        raise typer.Exit(EXIT_FAILED)
+    failed_sentences = sum(getattr(r, "failed_sentences", 0) for r in summary.results)
+    raise typer.Exit(EXIT_SENTENCES_FAILED if failed_sentences else EXIT_OK)
 
 
 def _stream_results(summary) -> None:
@@ -911,6 +945,8 @@ def memory_export(
     """
     from bitext.memory import TranslationMemory
     from bitext.outputs import atomic_write_bytes
+    from bitext.record import RecordError
+    from bitext.reruns import note_written
     from bitext.review import memory_tmx, normalize_language
 
     with TranslationMemory() as memory:
@@ -919,10 +955,12 @@ def memory_export(
             source_lang=normalize_language(source_lang) if source_lang else None,
             target_lang=normalize_language(target_lang) if target_lang else None,
         )
+    data = memory_tmx(entries)
     try:
-        atomic_write_bytes(output, memory_tmx(entries))
-    except OSError as exc:
-        _refuse(f"cannot write {output}: {exc.strerror or exc}")
+        atomic_write_bytes(output, data)
+        note_written(output, data, "_memory", "memory export")  # an output folder's record
+    except (OSError, RecordError) as exc:
+        _refuse(f"cannot write {output}: {getattr(exc, 'strerror', None) or exc}")
     typer.echo(f"wrote {len(entries)} units to {output}")
 
 
@@ -1060,6 +1098,7 @@ def align(
     ] = False,
     models_dir: ModelsDir = None,
     overwrite: Overwrite = False,
+    discard_edits: DiscardEdits = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the run summary as JSON on stdout.")
     ] = False,
@@ -1089,6 +1128,7 @@ def align(
         models_dir=models_dir,
         granularity=granularity,
         overwrite=overwrite,
+        discard_edits=discard_edits,
         limits=limits,
     )
     with _request_errors(RequestError):
@@ -1097,6 +1137,7 @@ def align(
             _ProgressBar("aligning", "pairs"),
         )
     _report_problems(summary.results)
+    _report_edits(summary.edits)
     _report_alignment(summary, as_json)
     _exit(summary, signum, f"{summary.count('interrupted')} pairs")
 

@@ -23,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import os
@@ -101,6 +102,18 @@ def _vocabulary(spm_bytes: bytes, size: int) -> list[str]:
     pieces = [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
     pieces += [f"<unused{i}>" for i in range(max(0, size - len(pieces)))]
     return pieces
+
+
+def _first_piece(spm_bytes: bytes, vocabulary: list[str], word: str) -> int:
+    """The vocabulary index of the first SentencePiece piece of `word` that is
+    more than a word-start mark (`▁` alone comes before many words)."""
+    import sentencepiece as spm
+
+    processor = spm.SentencePieceProcessor(model_proto=spm_bytes)
+    pieces = [p for p in processor.encode(word, out_type=str) if p != "\u2581"]
+    if not pieces or pieces[0] not in vocabulary:
+        raise ValueError(f"{word!r} has no piece in the model's vocabulary")
+    return vocabulary.index(pieces[0])
 
 
 def _unit_rows(rng, rows: int, dims: int):
@@ -201,7 +214,9 @@ def _inert_decoder(decoder, weights: _Weights, vocab: int, positions) -> None:
         weights.inert_ffn(layer.ffn)
 
 
-def _copying_attention(attention, weights: _Weights, sharpness: float = 3.0) -> None:
+def _copying_attention(
+    attention, weights: _Weights, sharpness: float = 3.0, run_on: bool = False
+) -> None:
     """Cross-attention whose every head attends to the source position equal to
     the decoding step (position dimensions, sharpened) and copies its own slice
     of that token's vector back into place."""
@@ -222,12 +237,37 @@ def _copying_attention(attention, weights: _Weights, sharpness: float = 3.0) -> 
         value_rows = slice(d + h * head_dim, d + h * head_dim + per_head)
         key_value[value_rows, src] = np.eye(per_head)
         output[src, h * head_dim : h * head_dim + per_head] = np.eye(per_head)
+    if run_on:  # keys weigh the shared position component up (see `_run_on`)
+        for h in range(heads):
+            key_value[h * head_dim, 0] = 5.0
     weights.linear(attention.linear[0], query)
     weights.linear(attention.linear[1], key_value)
     weights.linear(attention.linear[2], output)
 
 
-def _copy_spec(shape: ModelShape, vocabulary: list[str], seed: int):
+def _run_on(weights: _Weights, tokens, positions, token: int, share: float = 0.7) -> None:
+    """Make every sentence holding `token` run on: the model repeats it without stopping.
+
+    Every position vector gets the same component `share` on the first
+    position dimension, and `token` a large one there; the copying attention
+    weights that dimension up (`_copying_attention(..., run_on=True)`), so
+    at every decoding step every head attends to `token` rather than to the
+    source position equal to the step, and the end of the sentence is never
+    copied. Sentences without it copy as before.
+    """
+    import numpy as np
+
+    pos_dims = weights.d // weights.shape.heads
+    rest = positions[:, 1:pos_dims]
+    rest /= np.linalg.norm(rest, axis=1, keepdims=True)
+    positions[:, 1:pos_dims] = rest * np.sqrt(1.0 - share**2)
+    positions[:, 0] = share
+    tokens[token, 0] = 30.0
+
+
+def _copy_spec(
+    shape: ModelShape, vocabulary: list[str], seed: int, run_on_token: int | None = None
+):
     """The CTranslate2 TransformerSpec with copy weights.
 
     Phases: embeddings, an encoder that passes them through, an inert
@@ -238,6 +278,9 @@ def _copy_spec(shape: ModelShape, vocabulary: list[str], seed: int):
 
     weights = _Weights(shape, seed)
     tokens, positions = _embeddings(weights, len(vocabulary))
+    projection = tokens * 2.0  # before `_run_on`: the output never sees its mark
+    if run_on_token is not None:
+        _run_on(weights, tokens, positions, run_on_token)
     spec = transformer_spec.TransformerSpec.from_config(
         (shape.encoder_layers, shape.decoder_layers),
         shape.heads,
@@ -246,8 +289,8 @@ def _copy_spec(shape: ModelShape, vocabulary: list[str], seed: int):
     )
     _passing_encoder(spec.encoder, weights, tokens, positions)
     _inert_decoder(spec.decoder, weights, len(vocabulary), positions)
-    _copying_attention(spec.decoder.layer[0].attention, weights)
-    weights.linear(spec.decoder.projection, tokens * 2.0)
+    _copying_attention(spec.decoder.layer[0].attention, weights, run_on=run_on_token is not None)
+    weights.linear(spec.decoder.projection, projection)
     spec.register_source_vocabulary(vocabulary)
     spec.register_target_vocabulary(vocabulary)
     spec.config.add_source_eos = True
@@ -295,12 +338,23 @@ def build_copy_package(
     package_version: str = "0.1",
     quantization: str = "int8",
     seed: int = 1234,
+    max_positions: int | None = None,
+    run_on_word: str | None = None,
 ) -> Path:
     """Write an `.argosmodel` archive whose model copies its input.
 
-    The same arguments and corpus always give a byte-identical archive.
+    `max_positions` shortens (or lengthens) the position table of the encoder
+    and decoder (default: the shape's, 1024), so tests can show what happens
+    when decoding runs past a model's position limit. With `run_on_word`, the
+    model runs on without stopping on every sentence holding that word (its
+    first SentencePiece piece), as a broken or unlucky model can. The same
+    arguments and corpus always give a byte-identical archive.
     """
     shape = SHAPES[size]
+    if max_positions is not None:
+        if max_positions < 8:
+            raise ValueError("max_positions must be at least 8")
+        shape = dataclasses.replace(shape, max_positions=max_positions)
     files = list(corpus) if corpus is not None else default_corpus()
     lines = []
     for path in files:
@@ -311,13 +365,15 @@ def build_copy_package(
 
     spm_bytes = _train_sentencepiece(lines, shape.spm_vocab_size)
     vocabulary = _vocabulary(spm_bytes, shape.vocab_size)
+    run_on_token = None if run_on_word is None else _first_piece(spm_bytes, vocabulary, run_on_word)
     archive = Path(archive)
     archive.parent.mkdir(parents=True, exist_ok=True)
     top = f"translate-{from_code}_{to_code}-copy-{size}"
     with tempfile.TemporaryDirectory(prefix="bitext-copymodel-") as tmp:
         package_dir = Path(tmp) / top
         package_dir.mkdir()
-        _save_ctranslate2(_copy_spec(shape, vocabulary, seed), package_dir / "model", quantization)
+        spec = _copy_spec(shape, vocabulary, seed, run_on_token)
+        _save_ctranslate2(spec, package_dir / "model", quantization)
         (package_dir / "sentencepiece.model").write_bytes(spm_bytes)
         metadata = {
             "package_version": package_version,
@@ -333,8 +389,11 @@ def build_copy_package(
         (package_dir / "metadata.json").write_text(
             json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
+        positions = "" if max_positions is None else f", {max_positions} positions"
+        if run_on_word is not None:
+            positions += f", runs on at {run_on_word!r}"
         (package_dir / "README.md").write_text(
-            f"Copy model built by bitext.copymodel (size {size}, seed {seed}). "
+            f"Copy model built by bitext.copymodel (size {size}, seed {seed}{positions}). "
             "It translates every sentence into itself; for tests and benchmarks only.\n",
             encoding="utf-8",
         )
@@ -352,6 +411,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpus", type=Path, nargs="*", help="text files for SentencePiece")
     parser.add_argument("--from-code", default="nb")
     parser.add_argument("--to-code", default="en")
+    parser.add_argument(
+        "--max-positions",
+        type=int,
+        default=None,
+        help="position table size of the encoder and decoder (default 1024); e.g. 256 "
+        "to show a model's position limit",
+    )
+    parser.add_argument(
+        "--run-on-word",
+        default=None,
+        help="build a model that runs on without stopping on sentences holding this word "
+        "(to show the decoding bounds)",
+    )
     args = parser.parse_args(argv)
     path = build_copy_package(
         args.archive,
@@ -359,6 +431,8 @@ def main(argv: list[str] | None = None) -> None:
         corpus=args.corpus or None,
         from_code=args.from_code,
         to_code=args.to_code,
+        max_positions=args.max_positions,
+        run_on_word=args.run_on_word,
     )
     print(path)
 

@@ -21,6 +21,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bitext.models import InstalledPackage
+from bitext.positions import (
+    FAILED,
+    POSITION_LIMIT,
+    PositionLimits,
+    Unfinished,
+    cut_reason,
+    decoding_bound,
+    input_bound,
+    read_position_limits,
+)
 
 if TYPE_CHECKING:
     from bitext.memory import TranslationMemory
@@ -179,6 +189,25 @@ class Translator:
         self.inter_threads, self.intra_threads = inter, intra
         self.last_stats = TranslateStats()
         self._loaded = None
+        self._limits: PositionLimits | None = None
+
+    @property
+    def limits(self) -> PositionLimits:
+        """The model's position limits, read from its files once (bitext.positions)."""
+        if self._limits is None:
+            self._limits = read_position_limits(self.package.path / "model")
+        return self._limits
+
+    @limits.setter
+    def limits(self, limits: PositionLimits) -> None:
+        """Set the limits by hand (a model whose files do not tell them)."""
+        self._limits = limits
+
+    @property
+    def max_input_tokens(self) -> int:
+        """Tokens of one input piece: MAX_INPUT_TOKENS, less for a short position table."""
+        prefix = 1 if self.package.target_prefix else 0
+        return input_bound(self.limits, MAX_INPUT_TOKENS, prefix)
 
     @property
     def _model(self):
@@ -228,19 +257,20 @@ class Translator:
         return value
 
     def _pieces(self, tokens: list[str]) -> list[list[str]]:
-        """A too long input cut into pieces of at most MAX_INPUT_TOKENS.
+        """A too long input cut into pieces of at most `max_input_tokens`.
 
         Cuts fall before a word-start token (SentencePiece's `▁`) where one is
         in the second half of the window, so no word is split and the pieces'
         translations rejoin with a space; a single word longer than that is
         cut where it must and rejoined without one (see `_rejoin`).
         """
-        if len(tokens) <= MAX_INPUT_TOKENS:
+        most = self.max_input_tokens
+        if len(tokens) <= most:
             return [tokens]
         pieces, start = [], 0
-        while len(tokens) - start > MAX_INPUT_TOKENS:
-            end = start + MAX_INPUT_TOKENS
-            window = range(end, start + MAX_INPUT_TOKENS // 2, -1)
+        while len(tokens) - start > most:
+            end = start + most
+            window = range(end, start + most // 2, -1)
             cut = next((i for i in window if _word_start(tokens[i])), end)
             pieces.append(tokens[start:cut])
             start = cut
@@ -296,8 +326,9 @@ class Translator:
                 if len(slot) == parts[index]:
                     finished[todo[index]] = _rejoin([(units[u][1], t) for u, t in sorted(slot)])
                     del outputs[index]
-            if memory is not None and finished:
-                memory.put_many(key, finished)
+            kept = {s: t for s, t in finished.items() if not isinstance(t, Unfinished)}
+            if memory is not None and kept:  # an unfinished one is tried again next time
+                memory.put_many(key, kept)
             done.update(finished)
             stats.translated += len(finished)
             if finished:
@@ -349,22 +380,48 @@ class Translator:
         return self.translate_tokens([units[u][1] for u in group])
 
     def translate_tokens(self, tokens: list[list[str]]) -> list[str]:
-        """One CTranslate2 call on already tokenized, already batched input."""
+        """One CTranslate2 call on already tokenized, already batched input.
+
+        One sentence never fails the others: a batch CTranslate2 refuses is
+        retried in halves, down to one input; an input that still fails, or
+        whose decoding reaches the model's position limit, comes back as an
+        `Unfinished` translation with its flag and reason.
+        """
+        model = self._model  # a model that cannot load fails the call, not each sentence
+        try:
+            return self._decode(model, tokens)
+        except Exception as exc:  # CTranslate2 raises RuntimeError/ValueError
+            if len(tokens) == 1:
+                return [Unfinished("", FAILED, f"the model failed on this sentence: {exc}")]
+            half = len(tokens) // 2
+            return self.translate_tokens(tokens[:half]) + self.translate_tokens(tokens[half:])
+
+    def _decode(self, model, tokens: list[list[str]]) -> list[str]:
         prefix = (
             [[self.package.target_prefix]] * len(tokens) if self.package.target_prefix else None
         )
         longest = max(len(t) for t in tokens)
-        results = self._model.translate_batch(
+        wanted = min(1024, max(ARGOS_MAX_DECODING_LENGTH, 2 * longest + 16))
+        bound = decoding_bound(self.limits, wanted, 1 if prefix else 0)
+        results = model.translate_batch(
             tokens,
             target_prefix=prefix,
             beam_size=self.options.beam_size,
             length_penalty=self.options.length_penalty,
             replace_unknowns=self.options.replace_unknowns,
-            max_decoding_length=min(1024, max(ARGOS_MAX_DECODING_LENGTH, 2 * longest + 16)),
+            max_decoding_length=bound,
             max_batch_size=self.max_batch_tokens if self.inter_threads > 1 else 0,
             batch_type="tokens",
         )
-        return [self._detokenize(r.hypotheses[0]) for r in results]
+        texts: list[str] = []
+        for result in results:
+            hypothesis = result.hypotheses[0]
+            text = self._detokenize(hypothesis)
+            if len(hypothesis) >= bound:  # it did not stop by itself
+                flag = POSITION_LIMIT if bound < wanted else FAILED
+                text = Unfinished(text, flag, cut_reason(self.limits, bound, wanted))
+            texts.append(text)
+        return texts
 
 
 def _word_start(token: str) -> bool:
@@ -383,4 +440,7 @@ def _rejoin(pieces: list[tuple[list[str], str]]) -> str:
             out += (" " if tokens and _word_start(tokens[0]) else "") + text
         else:
             out += text
+    unfinished = [text for _, text in pieces if isinstance(text, Unfinished)]
+    if unfinished:  # one piece unfinished: the sentence is
+        return Unfinished(out, unfinished[0].flag, unfinished[0].reason)
     return out

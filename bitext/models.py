@@ -598,9 +598,14 @@ def missing_model_message(from_code: str, to_code: str, directory: Path) -> str:
         f"  bitext models install translate-{from_code}_{to_code}-1_9.argosmodel"
         f" --models-dir {directory}\n"
         f"Get the file on a connected machine from the Argos package index:\n"
-        f"  {ARGOS_DOWNLOAD_HINT.format(frm=from_code, to=to_code)}\n"
-        f"For an offline test, build the project's copy model:\n"
-        f"  python -m bitext.copymodel models/copy.argosmodel"
+        f"  {ARGOS_DOWNLOAD_HINT.format(frm=from_code, to=to_code)}"
+        # The project's copy model is nb -> en only: never suggested for another pair.
+        + (
+            "\nFor an offline test, build the project's copy model:\n"
+            "  python -m bitext.copymodel models/copy.argosmodel"
+            if (from_code, to_code) == ("nb", "en")
+            else ""
+        )
     )
 
 

@@ -3,10 +3,13 @@
 paths -> read -> detect -> segment -> translate (all sentences of the run
 at once) -> align -> export. Each stage is a function of its own module; this
 module only orders them, isolates failures per document, and writes files.
+Where reading, decoding and rendering run is the engine's business: the run
+takes an engine object (`bitext.engines`), `LocalEngine` by default.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sqlite3
@@ -19,8 +22,10 @@ from typing import TYPE_CHECKING
 
 from bitext.documents import BilingualDocument, Block, BlockKind, Document
 from bitext.engine import DecodeOptions, Translator
+from bitext.engines import Engine, UnknownEngine, open_engine
 from bitext.exporters import check_formats, write_combined
 from bitext.exporters.docx import run_date
+from bitext.languages import no_model_line
 from bitext.limits import Limits
 from bitext.models import InstalledPackage, find_package, models_dir
 from bitext.outputs import (
@@ -30,6 +35,8 @@ from bitext.outputs import (
     clean_temporaries,
     output_stems,
 )
+from bitext.positions import Unfinished
+from bitext.record import holds_record
 from bitext.rendering import (
     UNDECIDED,
     Rendered,
@@ -38,6 +45,7 @@ from bitext.rendering import (
     model_language,
     render_or_reason,
 )
+from bitext.reruns import OutputFolder, open_output_folder
 from bitext.runs import (
     MissingModel,
     RequestError,
@@ -74,13 +82,16 @@ class TranslateOptions(RunOptions):
     cache_path: Path | None = None
     #: Documents read, translated and exported together (memory stays flat).
     chunk_documents: int = 200
-    #: Where the work runs: "local" (this process) or "ray" (bitext.cluster, extra `ray`).
+    #: Where the work runs: an engine name of `bitext.engines` ("local": this process).
     engine: str = "local"
     #: Ray cluster to join ("auto" or HOST:PORT); None: $RAY_ADDRESS, else a
     #: private runtime on 127.0.0.1 for this run.
     ray_address: str | None = None
     #: Let Ray's own log lines through to stderr.
     verbose: bool = False
+    #: Replace edited exports without importing their corrections or keeping
+    #: them aside (bitext.reruns; by default edits are never lost).
+    discard_edits: bool = False
 
     def __post_init__(self) -> None:
         # Python callers may pass plain strings for paths.
@@ -108,6 +119,8 @@ class DocumentResult(Result):
     warnings: list[str] = field(default_factory=list)
     #: Quality flag -> number of rows carrying it (bitext.checks).
     flags: dict[str, int] = field(default_factory=dict)
+    #: Sentences the model failed on alone, exported with the flag `failed`.
+    failed_sentences: int = 0
 
 
 @dataclass
@@ -123,6 +136,8 @@ class RunSummary(Summary):
     reviewed_sentences: int = 0
     #: Files of `--combine` (all documents of the run in one file per format).
     combined_files: list[str] = field(default_factory=list)
+    #: Edited exports found before they were replaced (bitext.reruns.KeptEdit, as dicts).
+    edits: list[dict] = field(default_factory=list)
 
     @property
     def languages(self) -> Counter:
@@ -139,6 +154,7 @@ class RunSummary(Summary):
             "blocks": sum(r.blocks for r in self.results),
             "sentences": sum(r.sentences for r in self.results),
             "translated_sentences": sum(r.translated_sentences for r in self.results),
+            "failed_sentences": sum(r.failed_sentences for r in self.results),
             "cache": {
                 "hits": self.cached_sentences,
                 "translated": self.model_sentences,
@@ -148,6 +164,7 @@ class RunSummary(Summary):
             "files": self.files,
             "flags": dict(self.flag_counts),
             "combined_files": self.combined_files,
+            "edits": self.edits,
             "results": [vars(r) for r in self.results],
         }
 
@@ -203,7 +220,14 @@ def _analysis_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory, run: _Run) -> Document:
+def _prepare(
+    path: Path,
+    doc_id: str,
+    forced_lang: str | None,
+    memory,
+    limits: Limits,
+    checkpoint: Callable[[], None],
+) -> Document:
     """`prepare_document`, through the memory's analysis cache when there is one.
 
     Detection costs more than exporting, so a warm re-run would pay for it
@@ -213,19 +237,18 @@ def _prepare(path: Path, doc_id: str, forced_lang: str | None, memory, run: _Run
     from bitext.interrupts import cancellable
     from bitext.limits import read_file
 
-    limits = run.options.limits
     if memory is None:
-        return prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
+        return prepare_document(path, doc_id, forced_lang, limits, checkpoint)
     try:
         with cancellable():  # the same bounded read as the readers': refused from its size
             data = read_file(path, limits)
     except OSError:  # the reader names the file and the reason
-        return prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
+        return prepare_document(path, doc_id, forced_lang, limits, checkpoint)
     key = analysis_key(data, forced_lang, limits)
     cached = cached_analysis(memory, key, path, doc_id)
     if cached is not None:
         return cached
-    document = prepare_document(path, doc_id, forced_lang, limits, run.checkpoint)
+    document = prepare_document(path, doc_id, forced_lang, limits, checkpoint)
     store_analysis(memory, key, document)
     return document
 
@@ -297,7 +320,9 @@ class _Run:
         self.halted: str | None = None  # why every later write would fail (disk full)
         self.combined: dict[str, BilingualDocument] = {}  # by stem, kept for --combine
         self.date = run_date()  # every document's "Translated" date
-        self.renderer = LocalRenderer()  # the Ray engine renders on its workers
+        self.renderer = LocalRenderer()  # replaced by the run's engine's
+        #: The output folder's record and the edits kept (set once the request is checked).
+        self.folder: OutputFolder
 
     def outputs_of(self, stem: str) -> list[Path]:
         return output_paths(self.options.output_dir, self.options.formats, stem)
@@ -346,6 +371,39 @@ class LocalRenderer:
         """Nothing is ever pending here."""
 
 
+class LocalEngine:
+    """The work in this process: `--engine local`, the default engine.
+
+    Reading goes through the memory's analysis cache (`_prepare`), decoding
+    through `default_translator`, rendering happens at once. Other engines
+    (`bitext.engines`) have the same members and do that work elsewhere.
+    """
+
+    def __init__(self, options: TranslateOptions) -> None:
+        self.limits = options.limits
+        self.renderer = LocalRenderer()
+
+    def translator(self, package: InstalledPackage, options: TranslateOptions) -> Translator:
+        return default_translator(package, options)
+
+    def analyser(
+        self,
+        files: list[Path],
+        forced: str | None,
+        memory,
+        stems: dict[Path, str],
+        wanted: Callable[[Path], bool],
+        checkpoint: Callable[[], None],
+    ) -> Callable[[Path, str], Document]:
+        """Each file analysed when the pipeline reaches it (see `bitext.engines.Engine`)."""
+        return functools.partial(
+            _prepare, forced_lang=forced, memory=memory, limits=self.limits, checkpoint=checkpoint
+        )
+
+    def close(self) -> None:
+        """Nothing was started."""
+
+
 def default_translator(package: InstalledPackage, options: TranslateOptions) -> Translator:
     try:
         return Translator(
@@ -363,11 +421,10 @@ def translate_paths(
     paths: Iterable[str | os.PathLike[str]],
     options: TranslateOptions | None = None,
     *,
-    translator_factory: Callable[
-        [InstalledPackage, TranslateOptions], Translator
-    ] = default_translator,
+    translator_factory: Callable[[InstalledPackage, TranslateOptions], Translator] | None = None,
     progress: Callable[[int, int], None] | None = None,
     stop: threading.Event | None = None,
+    engine: Engine | None = None,
 ) -> RunSummary:
     """Translate every article under `paths` and write its exports.
 
@@ -381,25 +438,41 @@ def translate_paths(
     is translated. Raises RequestError before writing anything when the
     request cannot work (unknown format, missing path, missing model, bad glossary). Failures
     of single documents are recorded in the summary and do not stop the others.
+
+    `engine` does the reading, decoding and rendering (`bitext.engines.Engine`;
+    the caller closes it); None opens the one `options.engine` names and
+    closes it at the end. `translator_factory` replaces the engine's own
+    translators (tests pass the copy model's).
     """
     from bitext.readers import find_articles
 
     options = options or TranslateOptions()
+    check_languages(options.source_lang, options.target_lang, RequestError)
     unread: list[tuple[Path, str]] = []
     with refusing(RequestError):
         check_formats(options.formats)
-        files = list(find_articles(paths, skipped=unread))
+        paths = list(paths)
+        _refuse_output_as_input(paths, options.output_dir)
+        files = list(find_articles(paths, skipped=unread, exclude=[options.output_dir]))
         check_writable(options.output_dir)
     run = _Run(options, translator_factory, files, stop, progress)
+    run.folder = open_output_folder(
+        options.output_dir,
+        RequestError,
+        command="translate",
+        inputs=paths,
+        discard_edits=options.discard_edits,
+    )
     summary = RunSummary()
-    engine = None
+    opened = None  # the engine this call opened, and so closes
     try:
-        prepare = functools.partial(_prepare, forced_lang=run.forced, memory=run.memory, run=run)
-        if options.engine != "local":
-            engine = _start_engine(options)
-            run.translator_factory = engine.translator
-            prepare = engine.analyser(files, run.forced, run.memory, run.stems, run.wanted)
-            run.renderer = engine.renderer
+        if engine is None:
+            engine = opened = _open_engine(options)
+        run.translator_factory = translator_factory or engine.translator
+        run.renderer = engine.renderer
+        prepare = engine.analyser(
+            files, run.forced, run.memory, run.stems, run.wanted, run.checkpoint
+        )
         _translate_files(files, prepare, run, summary)
     except Stopped:
         # Documents whose translation was complete are written, if their
@@ -407,9 +480,12 @@ def translate_paths(
         run.renderer.settle(timeout=STOP_GRACE_SECONDS)
         summary.interrupted = run.halted is None
         _not_done(summary, files[len(summary.results) :], run.stems, run.halted)
+    except BaseException:  # an error after files were written: their notes are kept
+        _finish_record(run, summary)
+        raise
     finally:
-        if engine is not None:
-            engine.close()
+        if opened is not None:
+            opened.close()
         if run.memory is not None:
             run.memory.close()
     # Files no reader takes are named with their kind, never ignored in silence.
@@ -418,13 +494,72 @@ def translate_paths(
             DocumentResult(path=str(path), document=path.stem, status="skipped", reason=why)
         )
     if options.combine and run.combined and not summary.interrupted and run.halted is None:
-        documents = [
-            run.combined[r.document] for r in summary.results if r.document in run.combined
-        ]
-        summary.combined_files = write_combined(
-            documents, options.output_dir, options.formats, options.granularity
-        )
+        summary.combined_files = _write_combined(run, summary)
+    summary.edits = [dataclasses.asdict(k) for k in run.folder.kept]
+    _finish_record(run, summary, final=True)
     return summary
+
+
+def check_languages(source: str, target: str, error: type[Exception]) -> None:
+    """Refuse (as `error`, exit 2) a `--from`/`--to` code that names no language."""
+    from bitext.languages import UnknownLanguage, check_code
+
+    try:
+        check_code(source, auto=True)
+        check_code(target)
+    except UnknownLanguage as exc:
+        raise error(str(exc)) from exc
+
+
+def _refuse_output_as_input(paths: list, output_dir: Path) -> None:
+    """An input folder that is the output folder itself cannot work: refused (exit 2)."""
+    try:
+        output = output_dir.resolve()
+    except OSError:
+        return
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir() and path.resolve() == output:
+            raise RequestError(
+                f"the output folder {output_dir} is also an input folder; "
+                "choose another -o folder (exports are never read as articles)"
+            )
+
+
+def _write_combined(run: _Run, summary: RunSummary) -> list[str]:
+    """The `--combine` files, edits in earlier ones kept first, each noted in the record."""
+    options = run.options
+    documents = [run.combined[r.document] for r in summary.results if r.document in run.combined]
+    targets = [options.output_dir / f"_combined{suffix}" for suffix in _suffixes(options)]
+    run.folder.before_replacing(targets, "_combined", run.memory, options.target_lang)
+    files = write_combined(documents, options.output_dir, options.formats, options.granularity)
+    for name in files:
+        run.folder.record.note(Path(name), Path(name).read_bytes(), "_combined", run.folder.run.id)
+    return files
+
+
+def _suffixes(options: TranslateOptions) -> list[str]:
+    from bitext.exporters import get_exporter
+
+    return [get_exporter(name).suffix for name in options.formats]
+
+
+def _model_labels(run: _Run) -> str | None:
+    labels = sorted({t.package.label for t in run.translators.values()})
+    return ", ".join(labels) or None
+
+
+def _finish_record(run: _Run, summary: RunSummary, final: bool = False) -> None:
+    """Save the record with the run's outcome: at the end of every run that wrote
+    something or found a record (`final`), and on the way out of one that stopped
+    or failed after writing (so its notes are never lost)."""
+    wrote = run.exported or bool(run.folder.kept)
+    if not (wrote or (final and holds_record(run.options.output_dir))):
+        return
+    try:
+        run.folder.settle(summary.results, model=_model_labels(run), glossary=run.glossary.name)
+    except OSError:
+        pass  # the disk is full: the record stays as it was, the summary says why
 
 
 def _translate_files(
@@ -467,6 +602,12 @@ def _document_to_translate(
             result.files = [str(p) for p in outputs]
         return None
     try:
+        # Before the document is translated: its corrections are then in the memory.
+        run.folder.before_replacing(outputs, result.document, run.memory, options.target_lang)
+    except OSError as exc:
+        result.fail(exc)
+        return None
+    try:
         document = prepare(path, result.document)
     except Exception as exc:  # one bad file never stops the batch
         result.fail(exc)
@@ -492,16 +633,14 @@ def _document_to_translate(
 STOP_GRACE_SECONDS = 5.0
 #: A chunk is closed at this many sentences even before `chunk_documents`.
 CHUNK_SENTENCES = 20_000
-ENGINES = ("local", "ray")
 
 
-def _start_engine(options: TranslateOptions):
-    """The engine doing the work elsewhere (`--engine ray`: bitext.cluster)."""
-    if options.engine not in ENGINES:
-        raise RequestError(f"--engine must be one of {', '.join(ENGINES)}, not {options.engine!r}")
-    from bitext.cluster.driver import RayEngine
-
-    return RayEngine(options)
+def _open_engine(options: TranslateOptions) -> Engine:
+    """The engine `options.engine` names, from the registry (`bitext.engines`)."""
+    try:
+        return open_engine(options.engine, options)
+    except UnknownEngine as exc:
+        raise RequestError(str(exc)) from exc
 
 
 def load_glossary(options: TranslateOptions) -> Glossary:
@@ -569,6 +708,8 @@ def _translate_chunk(
     work.plan()
     work.translate()
     run.renderer.settle()  # every document of the chunk written before the next
+    if run.exported:
+        run.folder.save()  # a run killed later still knows what this chunk wrote
 
 
 class _ChunkWork:
@@ -612,13 +753,23 @@ class _ChunkWork:
                 continue
             try:
                 self.run.translator(source)
+            except MissingModel as exc:  # one line; the request error has the install steps
+                result.reason = no_model_line(source, options.target_lang)
+                missing.append(exc)
+                continue
             except RequestError as exc:
                 result.reason = reason(exc)
                 missing.append(exc)
                 continue
             self.sources[i] = source
         if missing and not self.sources and not self.run.exported:
-            raise missing[0]
+            first = missing[0]
+            if self.run.forced is None and isinstance(first, MissingModel) and first.source != "nb":
+                # Detected languages other than the one bitext is for (a Danish
+                # article): each document's one line, not the steps to install a model.
+                lines = [f"{r.path}: {r.reason}" for r, _, _ in self.chunk if r.reason]
+                raise MissingModel(first.source, first.target, Path(), "\n".join(lines))
+            raise first
         if not self.run.exported:
             options.output_dir.mkdir(parents=True, exist_ok=True)
             clean_temporaries(options.output_dir)
@@ -690,15 +841,17 @@ class _ChunkWork:
                 if self.pending[i] == 0:
                     self.export(i)
 
-    def _translations(self, i: int) -> tuple[dict[str, str], set[str], set[str]]:
+    def _translations(self, i: int) -> tuple[dict[str, str], set[str], set[str], dict]:
         """Document `i`'s translations, the sentences whose glossary terms are
-        missing, and those with a reviewed translation."""
+        missing, those with a reviewed translation, and those the model could
+        not finish (sentence -> the engine's `Unfinished` output)."""
         source = self.sources.get(i)
         if source is None:
-            return {}, set(), set()
+            return {}, set(), set(), {}
         glossary = self.run.glossary
         mine: dict[str, str] = {}
         human: set[str] = set()
+        unfinished: dict[str, Unfinished] = {}
         for sentence in dict.fromkeys(self.own[i]):
             if sentence in self.reviewed[source]:
                 mine[sentence] = self.reviewed[source][sentence]
@@ -706,9 +859,16 @@ class _ChunkWork:
                 continue
             text, state = self.protected[source][sentence]
             if text.strip() and text in self.outputs[source]:
-                mine[sentence] = glossary.restore(self.outputs[source][text], state)
-        flagged = {s for s, t in mine.items() if s not in human and glossary.missing_terms(s, t)}
-        return mine, flagged, human
+                output = self.outputs[source][text]
+                mine[sentence] = glossary.restore(output, state)
+                if isinstance(output, Unfinished):
+                    unfinished[sentence] = output
+        flagged = {
+            s
+            for s, t in mine.items()
+            if s not in human and s not in unfinished and glossary.missing_terms(s, t)
+        }
+        return mine, flagged, human, unfinished
 
     def export(self, i: int) -> None:
         """Document `i` to the renderer (here, or a worker); `written` gets its bytes."""
@@ -716,7 +876,8 @@ class _ChunkWork:
         if result.reason:  # failed before translation (a missing model)
             return
         run, options = self.run, self.run.options
-        translations, flagged, human = self._translations(i)
+        translations, flagged, human, unfinished = self._translations(i)
+        _note_unfinished(result, document, unfinished)
         source = self.sources.get(i)
         request = RenderRequest(
             document=document,
@@ -730,6 +891,7 @@ class _ChunkWork:
             granularity=options.granularity,
             date=run.date,
             keep=options.combine,
+            failed={sentence: output.flag for sentence, output in unfinished.items()},
         )
         run.renderer.submit(request, functools.partial(self.written, i))
 
@@ -743,7 +905,7 @@ class _ChunkWork:
         result.translated_sentences = outcome.translated_sentences
         result.flags = outcome.flags
         try:
-            result.files = write_files(outcome.files, stem, options)
+            result.files = write_files(outcome.files, stem, options, run.folder)
         except Exception as exc:
             result.reason = reason(exc)
             if isinstance(exc, OutputError) and exc.fatal:
@@ -753,6 +915,24 @@ class _ChunkWork:
             run.combined[stem] = outcome.bilingual
         result.status = "done"
         run.exported = True
+
+
+def _note_unfinished(
+    result: DocumentResult, document: Document, unfinished: dict[str, Unfinished]
+) -> None:
+    """Count the sentences the model could not finish, each named in a warning
+    with its place and reason (its row carries the flag)."""
+    result.failed_sentences = 0
+    if not unfinished:
+        return
+    for block in document.blocks:
+        for number, sentence in enumerate(block.sentences, start=1):
+            if sentence in unfinished:
+                result.failed_sentences += 1
+                result.warnings.append(
+                    f"{document.path}: block {block.number} sentence {number}: "
+                    f"flagged {unfinished[sentence].flag}: {unfinished[sentence].reason}"
+                )
 
 
 def _reviewed_translations(chunk, sources: dict[int, str], run: _Run) -> dict[str, dict[str, str]]:
@@ -779,11 +959,17 @@ def _reviewed_translations(chunk, sources: dict[int, str], run: _Run) -> dict[st
     return found
 
 
-def write_files(contents: list[bytes], stem: str, options: TranslateOptions) -> list[str]:
-    """One document's rendered files, each written atomically; their paths."""
+def write_files(
+    contents: list[bytes], stem: str, options: TranslateOptions, folder: OutputFolder | None = None
+) -> list[str]:
+    """One document's rendered files, each written atomically (and noted in
+    `folder`'s run record when given); their paths."""
     written = []
     for data, path in zip(contents, output_paths(options.output_dir, options.formats, stem)):
-        atomic_write_bytes(path, data)
+        if folder is None:
+            atomic_write_bytes(path, data)
+        else:
+            folder.write(path, data, stem)
         written.append(str(path))
     return written
 

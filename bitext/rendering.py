@@ -10,7 +10,7 @@ cap how many workers one driver can keep busy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bitext.documents import BilingualDocument, Block, Document
 
@@ -61,6 +61,8 @@ class RenderRequest:
     date: str
     #: Return the BilingualDocument too (for `--combine`).
     keep: bool = False
+    #: Sentences the model could not finish -> their flag (bitext.positions).
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -139,6 +141,9 @@ def build_bilingual(request: RenderRequest) -> BilingualDocument:
             row.origin = "reviewed" if row.source in request.reviewed else "model"
             if row.source in request.flagged and FLAG not in row.flags:
                 row.flags.append(FLAG)
+            failed = request.failed.get(row.source)
+            if failed is not None and failed not in row.flags:
+                row.flags.append(failed)
     metadata = {}
     if document.input_kind:
         from bitext.readers import input_name

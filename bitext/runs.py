@@ -64,10 +64,10 @@ class MissingModel(RequestError):
     the pair named by the fields and runs again.
     """
 
-    def __init__(self, source: str, target: str, store: Path) -> None:
+    def __init__(self, source: str, target: str, store: Path, message: str | None = None) -> None:
         from bitext.models import missing_model_message
 
-        super().__init__(missing_model_message(source, target, store))
+        super().__init__(message or missing_model_message(source, target, store))
         self.source, self.target = source, target
 
     @property

@@ -49,6 +49,8 @@ NTREX = ROOT / "tests" / "data" / "ntrex-dev"
 FORMATS = "docx,tsv,tmx,jsonl,xlsx,xliff"
 #: 2024-01-01, the DOCX "Translated" date of every run.
 SOURCE_DATE_EPOCH = "1704067200"
+#: The run record of an output folder (bitext.record.RECORD_NAME; older trees have none).
+RECORD_NAME = ".bitext-record.json"
 
 
 def _bitext(tree: Path, work: Path, cache: str, *args: str) -> None:
@@ -107,10 +109,15 @@ def write_exports(tree: Path, output: Path) -> None:
         _bitext(tree, work, "align-mt", "bitext", "align", *pair, "--use-model", "-o", out)
 
 
+def _export(path: Path) -> bool:
+    return path.is_file() and path.name != RECORD_NAME
+
+
 def compare(before: Path, after: Path) -> int:
     """Byte comparison of two export folders; prints each difference."""
-    names_before = {p.relative_to(before) for p in before.rglob("*") if p.is_file()}
-    names_after = {p.relative_to(after) for p in after.rglob("*") if p.is_file()}
+    # The run record (issue 22) holds run ids and dates: not an export.
+    names_before = {p.relative_to(before) for p in before.rglob("*") if _export(p)}
+    names_after = {p.relative_to(after) for p in after.rglob("*") if _export(p)}
     one_sided = sorted(names_before ^ names_after)
     for name in one_sided:
         print(f"only {'before' if name in names_before else 'after'}: {name}")

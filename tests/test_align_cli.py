@@ -21,10 +21,11 @@ import pytest
 
 from bitext.exporters.tsv import COLUMNS
 
+from .exported import exported
+
 ROOT = Path(__file__).resolve().parents[1]
 NTREX = ROOT / "tests" / "data" / "ntrex-dev"
 ALL_FORMATS = "docx,tsv,tmx,jsonl,xlsx"
-
 
 
 def ntrex_document(language: str, number: int) -> list[str]:
@@ -190,7 +191,7 @@ def test_every_export_format_is_written(aligned) -> None:
     title_block = [p.text for p in docx.paragraphs]
     assert any(line.startswith("Aligned:") for line in title_block), title_block
     assert not any(line.startswith("Translated:") for line in title_block)
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporaries left
+    assert not [p for p in exported(out) if p.name.startswith(".")]  # no temporaries left
 
 
 def related(source_text: str, target_text: str, nb: list[str], en: list[str]) -> bool:
@@ -296,7 +297,7 @@ def test_one_folder_pairs_article_with_article_en(pair, aligned, tmp_path) -> No
     proc = align(folder, "-o", out, "--format", "tsv,tmx,jsonl,xlsx")
     assert proc.returncode == 0, proc.stderr
     assert "skipped" in proc.stderr and "lonely.txt" in proc.stderr
-    assert sorted(p.name for p in out.iterdir()) == [
+    assert sorted(p.name for p in exported(out)) == [
         "article.jsonl",
         "article.tmx",
         "article.tsv",
@@ -319,7 +320,7 @@ def test_one_folder_pairs_article_nb_with_article_en(pair, tmp_path) -> None:
     out = tmp_path / "out"
     proc = align(folder, "-o", out, "--format", "tsv")
     assert proc.returncode == 0, proc.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["story.nb.tsv"]
+    assert sorted(p.name for p in exported(out)) == ["story.nb.tsv"]
     _, rows = read_tsv(out / "story.nb.tsv")
     assert links_of(rows) == pair[1]
     assert "lonely.nb.txt" in proc.stderr and "expected lonely.en.txt" in proc.stderr
@@ -337,7 +338,7 @@ def test_two_folders_pair_files_by_name(pair, tmp_path) -> None:
     proc = align(src, tgt, "-o", out, "--format", "tsv", "--from", "nb", "--to", "en")
     assert proc.returncode == 1  # a source without its translation is a failure
     assert "orphan.txt" in proc.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["story.tsv"]
+    assert sorted(p.name for p in exported(out)) == ["story.tsv"]
     _, rows = read_tsv(out / "story.tsv")
     assert links_of(rows) == truth
 
@@ -413,7 +414,7 @@ def test_an_empty_side_is_named_and_the_other_pairs_are_done(pair, tmp_path) -> 
     assert by_name["half.txt"]["status"] == "failed"
     assert by_name["half.txt"]["reason"] == "half.en.txt has no text: nothing to align it with"
     assert by_name["blank.txt"]["status"] == "skipped"
-    assert sorted(p.name for p in out.iterdir()) == ["good.tsv"]
+    assert sorted(p.name for p in exported(out)) == ["good.tsv"]
 
 
 def test_help_has_an_example() -> None:

@@ -23,10 +23,11 @@ import pytest
 
 from bitext.outputs import TEMP_PREFIX
 
+from .exported import exported
+
 ROOT = Path(__file__).resolve().parents[1]
 NTREX = ROOT / "tests" / "data" / "ntrex-dev"
 COPIES = 2  # each of the 40 articles twice, under other names: 80 pairs
-
 
 
 def _articles(language: str) -> list[list[str]]:
@@ -74,7 +75,7 @@ def reference(folders, tmp_path_factory) -> dict[str, bytes]:
     rc, summary, stderr = _run(_command(src, tgt, out))
     assert rc == 0, stderr
     assert summary["done"] == pairs and summary["not_done"] == 0
-    return {p.name: p.read_bytes() for p in out.iterdir()}
+    return {p.name: p.read_bytes() for p in exported(out)}
 
 
 def test_a_second_run_skips_finished_pairs_and_overwrite_redoes_them(
@@ -85,16 +86,16 @@ def test_a_second_run_skips_finished_pairs_and_overwrite_redoes_them(
     out.mkdir()
     for name, data in reference.items():  # as a finished run left them
         (out / name).write_bytes(data)
-    stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    stamps = {p.name: p.stat().st_mtime_ns for p in exported(out)}
     rc, summary, stderr = _run(_command(src, tgt, out))
     assert rc == 0, stderr
     assert (summary["done"], summary["skipped"]) == (0, pairs)
     assert "already exported (use --overwrite to redo)" in stderr
-    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == stamps  # not rewritten
+    assert {p.name: p.stat().st_mtime_ns for p in exported(out)} == stamps  # not rewritten
     rc, summary, stderr = _run(_command(src, tgt, out, "--overwrite"))
     assert rc == 0, stderr
     assert summary["done"] == pairs
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == reference
+    assert {p.name: p.read_bytes() for p in exported(out)} == reference
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -122,7 +123,7 @@ def test_a_stopped_run_keeps_whole_files_and_the_next_run_finishes(
         time.sleep(0.02)
     stdout, stderr = proc.communicate()
     assert not [n for n in os.listdir(out) if n.startswith(TEMP_PREFIX)]
-    written = {p.name: p.read_bytes() for p in out.iterdir()}
+    written = {p.name: p.read_bytes() for p in exported(out)}
     for name, data in written.items():
         assert data == reference[name], f"{name} differs from the uninterrupted run"
     if proc.returncode == 0:  # finished before the signal landed: all there
@@ -138,4 +139,4 @@ def test_a_stopped_run_keeps_whole_files_and_the_next_run_finishes(
     assert rc == 0, stderr
     assert again["skipped"] == summary["done"]
     assert again["done"] == pairs - summary["done"]
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == reference
+    assert {p.name: p.read_bytes() for p in exported(out)} == reference

@@ -28,6 +28,7 @@ from bitext.outputs import safe_stem
 from bitext.pipeline import TranslateOptions, translate_paths
 
 from .conftest import SEEDS_DIR, docx_to_pdf
+from .exported import exported
 
 AWKWARD = [
     "Tab\there and a new\nline, «sitat» \"quote\" 'single' & <b>not bold</b>",
@@ -305,7 +306,7 @@ def seed_exports(tmp_path_factory, installed_models):
 def test_seed_run_writes_every_format_plus_combined_files(seed_exports):
     out, summary = seed_exports
     assert summary.count("done") == 2
-    names = {p.name for p in out.iterdir()}
+    names = {p.name for p in exported(out)}
     assert {f"{COMBINED_STEM}{ext}" for ext in (".tsv", ".tmx", ".jsonl", ".xlsx")} <= names
     assert f"{COMBINED_STEM}.docx" not in names
     # The copy model repeats every sentence: each one with ordinary words is

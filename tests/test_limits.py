@@ -35,6 +35,7 @@ from bitext.limits import (
 from bitext.outputs import TEMP_PREFIX
 
 from .conftest import ROOT
+from .exported import exported
 
 MB = 1_000_000
 
@@ -361,7 +362,7 @@ def test_a_hostile_file_fails_alone_quickly_and_in_little_memory(tmp_path, insta
         "Regjeringen la fram budsjettet i dag.",
         "Det ble godt mottatt av de fleste partiene.",
     ]
-    assert sorted(p.name for p in out.iterdir()) == ["good.tsv"]
+    assert sorted(p.name for p in exported(out)) == ["good.tsv"]
     assert seconds < MAX_SECONDS
     assert 0 < process.peak < MAX_RSS
 

@@ -15,6 +15,7 @@ from bitext.memory import FILE_NAME, TranslationMemory, default_path
 from bitext.pipeline import TranslateOptions, translate_paths
 
 from .conftest import SEEDS_DIR
+from .exported import exported
 
 
 def test_roundtrip_per_model_key(tmp_path):
@@ -108,7 +109,7 @@ def test_warm_run_translates_nothing_and_writes_the_same_files(run_seeds, tmp_pa
     warm = run_seeds("warm")
     assert warm.model_sentences == 0
     assert warm.cached_sentences == cold.model_sentences
-    for name in sorted(p.name for p in (tmp_path / "cold").iterdir()):
+    for name in sorted(p.name for p in exported(tmp_path / "cold")):
         assert (tmp_path / "cold" / name).read_bytes() == (tmp_path / "warm" / name).read_bytes()
     assert warm.as_dict()["cache"] == {"hits": cold.model_sentences, "translated": 0, "reviewed": 0}
     # The analysis of each article (detection, sentences) is kept too.

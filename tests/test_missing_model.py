@@ -9,6 +9,7 @@ import pytest
 from bitext.pipeline import RequestError, TranslateOptions, translate_paths
 
 from .conftest import SEEDS_DIR
+from .exported import exported
 
 DANISH = (
     "Regeringen har besluttet at hæve skatten på benzin fra næste år. "
@@ -34,14 +35,17 @@ def test_danish_article_fails_alone_when_no_da_en_model(tmp_path, installed_mode
     assert by_doc["000_971f0af4c1b6c782"].status == "done"
     assert by_doc["dansk"].status == "failed"
     assert by_doc["dansk"].language == "da"
-    assert "da -> en" in by_doc["dansk"].reason
-    assert sorted(p.name for p in out.iterdir()) == ["000_971f0af4c1b6c782.tsv"]
+    assert by_doc["dansk"].reason == (
+        "no model for Danish (da) -> English (en) is installed; "
+        "see bitext models available --from da"
+    )
+    assert sorted(p.name for p in exported(out)) == ["000_971f0af4c1b6c782.tsv"]
 
 
 def test_only_documents_without_a_model_is_a_request_error(tmp_path, installed_models):
     (tmp_path / "dansk.txt").write_text(DANISH, encoding="utf-8")
     out = tmp_path / "out"
-    with pytest.raises(RequestError, match="da -> en"):
+    with pytest.raises(RequestError, match=r"no model for Danish \(da\) -> English \(en\)"):
         translate_paths(
             [tmp_path / "dansk.txt"],
             TranslateOptions(output_dir=out, models_dir=installed_models, threads=1, cache=False),

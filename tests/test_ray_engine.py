@@ -28,6 +28,7 @@ from bitext.outputs import TEMP_PREFIX
 from bitext.pipeline import TranslateOptions, translate_paths
 
 from .conftest import ROOT, SEEDS_DIR
+from .exported import exported
 
 NTREX = ROOT / "tests" / "data" / "ntrex-dev"
 FORMATS = ["docx", "tsv", "tmx", "jsonl", "xlsx", "xliff"]
@@ -93,7 +94,7 @@ def _options(out: Path, models: Path, **changes) -> TranslateOptions:
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    return {p.name: p.read_bytes() for p in sorted(exported(folder))}
 
 
 def _comparable(summary, out: Path) -> dict:

@@ -23,6 +23,8 @@ from bitext.outputs import (
 )
 from bitext.readers import ReadError, find_articles, read_document
 
+from .exported import exported
+
 ARTICLE = (
     " date 2023-04 Putin og Xi i Moskva. Foto: NTB\n"
     "Kina og Russland styrker båndene\n"
@@ -318,7 +320,7 @@ def test_atomic_write_replaces_whole_and_leaves_no_temporaries(tmp_path):
     with pytest.raises(OutputError, match="cannot write .*dir.tsv") as info:
         atomic_write_bytes(tmp_path / "out" / "dir.tsv", b"data")
     assert not info.value.fatal
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.tsv", "dir.tsv"]
+    assert sorted(p.name for p in exported(tmp_path / "out")) == ["a.tsv", "dir.tsv"]
     assert not list((tmp_path / "out").glob(TEMP_PREFIX + "*"))
 
 

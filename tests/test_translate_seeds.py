@@ -16,6 +16,7 @@ from bitext.readers import read_document
 from bitext.segmentation import split_sentences
 
 from .conftest import SEEDS_DIR, docx_to_pdf
+from .exported import exported
 
 # Counted by hand from the seed files (caption and headline count as blocks).
 EXPECTED = {
@@ -50,7 +51,7 @@ def seed_run(tmp_path_factory, installed_models):
 def test_every_seed_gets_a_docx_and_a_tsv(seed_run):
     out, summary = seed_run
     assert summary.count("done") == 2 and not summary.failed
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in exported(out))
     assert names == sorted(f"{doc}{ext}" for doc in EXPECTED for ext in (".docx", ".tsv"))
 
 
@@ -113,7 +114,7 @@ def test_same_command_twice_gives_identical_files(seed_run, tmp_path, installed_
             output_dir=again, models_dir=installed_models, threads=1, default_glossary=False
         ),
     )
-    for path in out.iterdir():
+    for path in exported(out):
         assert (again / path.name).read_bytes() == path.read_bytes(), path.name
 
 

@@ -17,6 +17,7 @@ the target sentence's block.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import threading
@@ -28,7 +29,9 @@ from pathlib import Path
 from bitext import runs
 from bitext.documents import BilingualDocument, BilingualRow, Document
 from bitext.pipeline import prepare_document
+from bitext.record import holds_record
 from bitext.rendering import NORWEGIAN, UNDECIDED, goes_through_model, model_language
+from bitext.reruns import OutputFolder, open_output_folder
 
 #: A translation named after its source with a language code: `article.en.txt`.
 _TRANSLATION_NAME = re.compile(r"^(?P<base>.+)\.(?P<lang>[a-z]{2,3}(?:[-_][A-Za-z]{2})?)$")
@@ -47,6 +50,8 @@ class AlignOptions(runs.RunOptions):
     target_lang: str = "auto"
     #: Translate the source with an installed model and add chrF to the costs.
     use_model: bool = False
+    #: Replace edited exports without keeping them aside (bitext.reruns).
+    discard_edits: bool = False
 
 
 @dataclass
@@ -76,6 +81,9 @@ class AlignResult(runs.Result):
 class AlignSummary(runs.Summary):
     """The pairs of an `align` run, each an AlignResult."""
 
+    #: Edited exports found before they were replaced (bitext.reruns.KeptEdit, as dicts).
+    edits: list[dict] = field(default_factory=list)
+
     def as_dict(self) -> dict:
         return {
             "pairs": len(self.results),
@@ -87,6 +95,7 @@ class AlignSummary(runs.Summary):
             "weak": sum(r.weak for r in self.results),
             "flags": dict(self.flag_counts),
             "files": self.files,
+            "edits": self.edits,
             "results": [vars(r) for r in self.results],
         }
 
@@ -418,11 +427,13 @@ def align_paths(
     from bitext.outputs import check_writable, output_stems
 
     options = options or AlignOptions()
+    _check_languages(options)
     with runs.refusing(AlignRequestError):
         check_formats(options.formats)
         pairs = find_pairs(source, target, options.target_lang, options.source_lang)
         check_writable(options.output_dir)
     run = _AlignRun(options, pairs, _Models(options, translator_factory), stop)
+    run.folder = _output_folder(options, [source] if target is None else [source, target])
     if options.use_model and "auto" not in (options.source_lang, options.target_lang):
         run.models.get(model_language(options.source_lang), model_language(options.target_lang))
     stems = output_stems([p.source for p in pairs])
@@ -440,7 +451,32 @@ def align_paths(
         run.align_pair(pair, result)
     if progress is not None:
         progress(len(pairs), len(pairs))
+    summary.edits = [dataclasses.asdict(k) for k in run.folder.kept]
+    if run.written_any or run.folder.kept or holds_record(options.output_dir):
+        run.folder.settle(summary.results)
     return summary
+
+
+def _check_languages(options: AlignOptions) -> None:
+    """An unknown `--from`/`--to` code is refused at once (exit 2)."""
+    from bitext.languages import UnknownLanguage, check_code
+
+    try:
+        check_code(options.source_lang, auto=True)
+        check_code(options.target_lang, auto=True)
+    except UnknownLanguage as exc:
+        raise AlignRequestError(str(exc)) from exc
+
+
+def _output_folder(options: AlignOptions, inputs: list) -> OutputFolder:
+    """The output folder's run record (bitext.reruns): every file written is noted."""
+    return open_output_folder(
+        options.output_dir,
+        AlignRequestError,
+        command="align",
+        inputs=inputs,
+        discard_edits=options.discard_edits,
+    )
 
 
 class _AlignRun:
@@ -454,6 +490,8 @@ class _AlignRun:
         self.stop: threading.Event | None = stop
         self.inputs = {p.resolve() for pair in pairs for p in (pair.source, pair.target) if p}
         self.written_any = False
+        #: The output folder's record (set once the request is checked).
+        self.folder: OutputFolder
 
     def stopping(self) -> bool:
         return self.stop is not None and self.stop.is_set()
@@ -479,6 +517,7 @@ class _AlignRun:
             return
         try:
             documents = self._read(pair, result)
+            self.folder.before_replacing(outputs, result.document, None, options.target_lang)
         except Exception as exc:  # one bad file never stops the others
             result.fail(exc)
             return
@@ -531,7 +570,6 @@ class _AlignRun:
     def _write(self, documents, translator, outputs: list[Path], result: AlignResult) -> None:
         """Align the read pair, count its links and flags, write every export."""
         from bitext.exporters import get_exporter
-        from bitext.outputs import atomic_write_bytes
 
         options = self.options
         src_doc, tgt_doc, src_lang, tgt_lang = documents
@@ -546,7 +584,7 @@ class _AlignRun:
             options.output_dir.mkdir(parents=True, exist_ok=True)
         for name, path in zip(options.formats, outputs):
             data = get_exporter(name).render(bilingual, granularity=options.granularity)
-            atomic_write_bytes(path, data)
+            self.folder.write(path, data, result.document)
             result.files.append(str(path))
             self.written_any = True
         result.status = "done"

@@ -41,7 +41,10 @@ LOOKAHEAD_PER_WORKER = 4
 
 
 class RayEngine:
-    """A pool of worker actors on a Ray cluster for one `translate` run."""
+    """A pool of worker actors on a Ray cluster for one `translate` run (`--engine ray`).
+
+    Registered in `bitext.engines`; the pipeline calls it through `bitext.engines.Engine`.
+    """
 
     def __init__(self, options) -> None:
         from bitext.pipeline import RequestError
@@ -168,8 +171,10 @@ class RayEngine:
         memory,
         stems: dict[Path, str],
         wanted: Callable[[Path], bool],
+        checkpoint: Callable[[], None],
     ) -> Callable[[Path, str], Document]:
-        return _Analyser(self, files, forced, memory, stems, wanted)
+        """Analysis on the workers, ahead of the pipeline (see `bitext.engines.Engine`)."""
+        return _Analyser(self, files, forced, memory, stems, wanted, checkpoint)
 
 
 class ClusterTranslator(Translator):
@@ -269,8 +274,9 @@ class _Renderer:
 class _Analyser:
     """Read, detect and segment on the workers, a few documents ahead of the pipeline."""
 
-    def __init__(self, engine, files, forced, memory, stems, wanted) -> None:
+    def __init__(self, engine, files, forced, memory, stems, wanted, checkpoint) -> None:
         self.engine = engine
+        self.checkpoint = checkpoint  # for the files read here, as locally
         self.files = files
         self.position = {path: i for i, path in enumerate(files)}
         self.forced = forced
@@ -289,7 +295,7 @@ class _Analyser:
         if kind == "local":  # unreadable here: the reader names the file and the reason
             from bitext.pipeline import prepare_document
 
-            return prepare_document(path, doc_id, self.forced, self.engine.limits)
+            return prepare_document(path, doc_id, self.forced, self.engine.limits, self.checkpoint)
         self.engine.finished(value)
         document, reason = self.engine.ray.get(value)
         if document is None:

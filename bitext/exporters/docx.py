@@ -25,7 +25,7 @@ import functools
 import io
 import os
 
-from bitext.checks import FLAG_DESCRIPTIONS, count_flags, sort_flags
+from bitext.checks import FLAG_DESCRIPTIONS, OCCASIONAL_FLAGS, count_flags, sort_flags
 from bitext.documents import BilingualDocument
 from bitext.exporters._common import (
     ZIP_TIME,
@@ -347,7 +347,7 @@ def _legend(doc, document: BilingualDocument) -> None:
     legend = doc.add_paragraph()
     legend.paragraph_format.space_before = Pt(6)
     legend.add_run("Flags. ").bold = True
-    shown = sort_flags(set(FLAG_DESCRIPTIONS) | set(counts))
+    shown = sort_flags(set(FLAG_DESCRIPTIONS) - OCCASIONAL_FLAGS | set(counts))
     legend.add_run(
         "Shaded rows need a look; a flag is a hint, not a verdict. "
         + "; ".join(

@@ -105,10 +105,23 @@ def read_document(
     return document
 
 
+#: Why a file in an output folder is not read (named on the command line).
+IN_OUTPUT_FOLDER = (
+    "in an output folder of bitext (it holds a run record): an export, not an article"
+)
+
+
 def find_articles(
-    paths: Iterable[str | os.PathLike[str]], skipped: list[tuple[Path, str]] | None = None
+    paths: Iterable[str | os.PathLike[str]],
+    skipped: list[tuple[Path, str]] | None = None,
+    exclude: Iterable[str | os.PathLike[str]] = (),
 ) -> Iterator[Path]:
     """Article files under the given paths, in a stable order, each once.
+
+    Outputs are never inputs: folders named in `exclude` (the run's output
+    folder, wherever it lies) and every folder holding bitext's run record
+    (`bitext.record`; a folder of exports moved elsewhere) are not walked,
+    and a file named in such a folder is skipped with `IN_OUTPUT_FOLDER`.
 
     Files in folders that no reader takes are left out; with `skipped`, each
     is appended there with the reason (`skipped_reason`), so a run can say
@@ -122,13 +135,21 @@ def find_articles(
     read (a dangling link, no permission) are yielded, so the reader reports
     them by name.
     """
+    from bitext.record import holds_record
+
     seen: set[Path] = set()
+    outputs = {_identity(Path(p)) for p in exclude} - {None}
     for raw in paths:
         path = Path(raw)
         if path.is_file():
             found = [path]
+            folder = path.parent
+            if holds_record(folder) or _identity(folder) in outputs:
+                found = []
+                if skipped is not None:
+                    skipped.append((path, IN_OUTPUT_FOLDER))
         elif path.is_dir():
-            found = _walk(path, skipped)
+            found = _walk(path, skipped, outputs)
         else:
             raise FileNotFoundError(f"no such file or folder: {path}")
         for item in found:
@@ -141,7 +162,22 @@ def find_articles(
                 yield item
 
 
-def _walk(folder: Path, skipped: list[tuple[Path, str]] | None = None) -> list[Path]:
+def _identity(folder: Path) -> tuple[int, int] | None:
+    """(device, inode) of a folder, so one reached by another name is still known."""
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _walk(
+    folder: Path,
+    skipped: list[tuple[Path, str]] | None = None,
+    outputs: set[tuple[int, int] | None] | None = None,
+) -> list[Path]:
+    from bitext.record import holds_record
+
     found = []
     visited: set[tuple[int, int]] = set()
     for root, dirs, files in os.walk(folder, followlinks=True):
@@ -150,7 +186,8 @@ def _walk(folder: Path, skipped: list[tuple[Path, str]] | None = None) -> list[P
         except OSError:
             dirs[:] = []
             continue
-        if (info.st_dev, info.st_ino) in visited:
+        identity = (info.st_dev, info.st_ino)
+        if identity in visited or identity in (outputs or ()) or holds_record(Path(root)):
             dirs[:] = []
             continue
         visited.add((info.st_dev, info.st_ino))
