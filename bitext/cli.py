@@ -1338,5 +1338,113 @@ def review(
         _refuse(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
 
 
+def serve(
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host", help="Address to listen on; anything but loopback needs --api-keys."
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port (LibreTranslate's default).")] = 5000,
+    api_keys: Annotated[
+        Path | None,
+        typer.Option("--api-keys", help="File of API keys, one per line; clients must send one."),
+    ] = None,
+    exports: Annotated[
+        Path | None,
+        typer.Option("--exports", help="Also serve the review pages of this exports folder."),
+    ] = None,
+    models_dir: ModelsDir = None,
+    threads: Annotated[
+        int | None, typer.Option("--threads", help="CPU threads (default: all cores).")
+    ] = None,
+    device: Annotated[
+        str, typer.Option("--device", help="auto (CUDA when CTranslate2 sees a GPU), cpu or cuda.")
+    ] = "auto",
+    compute_type: Annotated[
+        str, typer.Option("--compute-type", help="CTranslate2 compute type (default: int8 on CPU).")
+    ] = "default",
+    fast: Annotated[
+        bool, typer.Option("--fast", help="Greedy decoding: faster, slightly lower quality.")
+    ] = False,
+    glossary: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--glossary",
+            help="Glossary file (TSV, CSV or TBX) on top of the default name list; repeatable.",
+        ),
+    ] = None,
+    no_default_glossary: Annotated[
+        bool,
+        typer.Option("--no-default-glossary", help="Do not respell names with the shipped list."),
+    ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", help="Neither read nor write the translation memory."),
+    ] = False,
+    no_batching: Annotated[
+        bool,
+        typer.Option(
+            "--no-batching",
+            help="Translate each request on its own, as LibreTranslate does (a baseline).",
+        ),
+    ] = False,
+    max_queued: Annotated[
+        int, typer.Option("--max-queued", help="Sentences waiting, all requests (then 503).")
+    ] = 4096,
+    request_seconds: Annotated[
+        float, typer.Option("--request-seconds", help="Time one request may take (then 503).")
+    ] = 60.0,
+) -> None:
+    """Serve the LibreTranslate API (and bitext's /v1/) over HTTP, offline.
+
+    Loads the model once and batches the sentences of concurrent requests
+    together. Stops on Ctrl+C or SIGTERM: requests in flight finish first.
+
+    Example: bitext serve --port 5000  (then: curl -d q=Hei -d source=nb -d target=en
+    http://127.0.0.1:5000/translate)
+    """
+    from bitext.pipeline import TranslateOptions
+    from bitext.web.service import ServeOptions
+    from bitext.web.serving import serve as run_server
+
+    if device not in ("auto", "cpu", "cuda"):
+        _refuse("--device must be 'auto', 'cpu' or 'cuda'")
+    if max_queued < 1 or request_seconds <= 0:
+        _refuse("--max-queued and --request-seconds must be positive")
+    options = ServeOptions(
+        translate=TranslateOptions(
+            models_dir=models_dir,
+            device=device,
+            compute_type=compute_type,
+            threads=threads,
+            fast=fast,
+            glossaries=list(glossary or []),
+            default_glossary=not no_default_glossary,
+            cache=not no_cache,
+        ),
+        cross_request=not no_batching,
+        max_queued=max_queued,
+        request_seconds=request_seconds,
+    )
+    with _request_errors(RequestError):
+        run_server(
+            host,
+            port,
+            options,
+            api_keys=api_keys,
+            exports=exports,
+            on_started=_announce_serving,
+        )
+    _err("bitext serve: stopped")
+
+
+def _announce_serving(url: str) -> None:
+    if "?token=" in url:  # --exports: the review pages, as `bitext review` says it
+        _err(f"Review at {url}")
+    else:
+        _err(f"bitext serve: listening on {url} (Ctrl+C stops)")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
