@@ -59,7 +59,7 @@ class AlignParams:
     # A link pays this when its last source and last target sentence end
     # differently (a full stop, a question mark, an exclamation mark, a colon,
     # or no mark at all, as a headline): translations keep the sentence type.
-    end_penalty: float = 2.0
+    end_penalty: float = 1.0
     # A link pays this for each sentence-ending mark (. ? ! …, before a capital
     # or at the end) that one side has more than the other, beyond the one a
     # merge may drop per merged sentence; at most two: translations keep
