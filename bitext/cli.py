@@ -1338,6 +1338,7 @@ def review(
         _refuse(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
 
 
+@app.command()
 def serve(
     host: Annotated[
         str,

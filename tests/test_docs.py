@@ -149,3 +149,23 @@ def test_the_readmes_links_into_the_docs_lead_somewhere():
     targets = re.findall(r"\]\((docs/[^)#\s]+)(?:#[^)]*)?\)", text)
     assert len(targets) >= 5
     assert [t for t in targets if not (ROOT / t).exists()] == []
+
+
+def test_the_architecture_page_names_every_module():
+    """docs/architecture.md keeps in step with the tree: each module of the
+    package (and each subpackage) is named there."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    package = ROOT / "bitext"
+    missing = []
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package)
+        if path.name in ("__init__.py", "__main__.py") or relative.parts[0] == "data":
+            continue
+        top = relative.parts[0]
+        if len(relative.parts) > 1 and f"`{top}/`" in page:
+            if f"`{path.name}`" in page or f"`{top}/{path.name}`" in page or path.stem in page:
+                continue
+        elif f"`{relative.as_posix()}`" in page:
+            continue
+        missing.append(relative.as_posix())
+    assert not missing, f"modules not on docs/architecture.md: {missing}"
