@@ -73,19 +73,25 @@ def docx_to_pdf(docx: Path, outdir: Path) -> Path:
     return outdir / f"{docx.stem}.pdf"
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
 @pytest.fixture(scope="session")
 def browser():
     """Headless Chromium (the system's) driven by Playwright: one per test session,
-    since Playwright allows one `sync_playwright()` per process."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (dev group)")
+    since Playwright allows one `sync_playwright()` per process. Skips, saying
+    which, when Chromium or the playwright package is missing; once playwright
+    is installed, a broken import fails instead of hiding as a skip."""
+    from tests.capabilities import chromium_path, missing_distribution
+
+    chromium = chromium_path()
+    if chromium is None:
+        pytest.skip("Chromium is not installed (Debian package chromium)")
+    missing = missing_distribution("playwright", "dev group")
+    if missing is not None:
+        pytest.skip(missing)
+    from playwright import sync_api
+
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
+            executable_path=chromium,
             headless=True,
             args=[
                 "--no-sandbox",
