@@ -60,10 +60,17 @@ def new_store(source_langs: Iterable[str]):
 
 def add_unit(store, source: str, source_lang: str, target: str, target_lang: str,
              properties: Iterable[tuple[str, str]]):  # fmt: skip
-    """A unit with its properties before the first `tuv`, as TMX 1.4b orders them."""
+    """A unit with its properties before the first `tuv`, as TMX 1.4b orders them.
+
+    Built as translate-toolkit 3.20's `addsourceunit(source, lang)` builds it
+    (`srclang` on the `tu`, then the source `tuv`), by calls that 3.17.5, the
+    newest release for Python 3.10, has too: the same bytes on both."""
     from lxml import etree
 
-    unit = store.addsourceunit(xml_safe(source), source_lang)
+    unit = store.UnitClass(None)
+    unit.xmlelement.set("srclang", source_lang)
+    unit.setsource(xml_safe(source), source_lang)
+    store.addunit(unit)
     unit.settarget(xml_safe(target), target_lang, append=True)
     first_tuv = unit.xmlelement.find(unit.namespaced("tuv"))
     for kind, value in properties:

@@ -111,8 +111,26 @@ def render_documents(documents: Iterable[BilingualDocument]) -> bytes:
     return bytes(store)
 
 
+def _in_store_namespace(store, unit) -> None:
+    """Move a new unit's elements into the store's namespace (XLIFF 1.2).
+
+    translate-toolkit builds a unit in its class's namespace (XLIFF 1.1);
+    3.20 moves it into the store's when it adds it, 3.17.5 (the newest release
+    for Python 3.10) does not, and its `target` would land in another
+    namespace than its `source`. Done here, both give the same bytes."""
+    from lxml import etree
+
+    old = etree.QName(unit.xmlelement).namespace
+    if old == store.namespace:
+        return
+    for node in unit.xmlelement.iter():
+        if isinstance(node.tag, str) and etree.QName(node).namespace == old:
+            node.tag = f"{{{store.namespace}}}{etree.QName(node).localname}"
+
+
 def _unit(store, filename: str, row: BilingualRow):
     unit = store.addsourceunit(xml_safe(row.source), filename=filename)
+    _in_store_namespace(store, unit)
     unit.setid(unit_id(row))
     origin = row.origin or "model"
     if row.target:
