@@ -175,7 +175,9 @@ def parse_page(data: bytes, doc_id: str, path: str = "", limits: Limits | None =
         include_tables=True,
         include_comments=False,
         fast=elements > SLOW_ELEMENTS,
-        date_extraction_params={"extensive_search": False, "original_date": True},
+        # max_date None: htmldate's own default (the end of today); trafilatura
+        # 2.0.0 (the newest for Python 3.10) needs the key, 2.3 reads it if there.
+        date_extraction_params={"extensive_search": False, "original_date": True, "max_date": None},
     )
     body = getattr(result, "body", None)
     if body is None:
