@@ -192,7 +192,9 @@ def parse_page(data: bytes, doc_id: str, path: str = "", limits: Limits | None =
         raise PageError("no article text found in the page (only navigation, lists or links)")
     if not any(kind is BlockKind.HEADLINE for kind, _ in items):
         title = clean_text(result.title or "")
-        if title and title != clean_text(result.sitename or ""):
+        # Not the site's name, nor one of the article's own blocks: trafilatura
+        # 2.0.0 (Python 3.10) falls back to the first <h2> when <title> is the site.
+        if title and title != clean_text(result.sitename or "") and not _in_items(title, items):
             leading = 0
             while leading < len(items) and items[leading][0] is BlockKind.CAPTION:
                 leading += 1
@@ -223,6 +225,11 @@ def _take_byline(items: list[tuple[BlockKind, str]]) -> tuple[list[tuple[BlockKi
         if match:
             return items[:index] + items[index + 1 :], match.group("names")
     return items, ""
+
+
+def _in_items(text: str, items: list[tuple[BlockKind, str]]) -> bool:
+    """Whether `text` is already one of the page's blocks."""
+    return any(clean_text(item) == text for _, item in items)
 
 
 def _set_metadata(document: Document, tree, result, byline: str) -> None:
