@@ -117,6 +117,7 @@ class Batcher:
         #: Sentences and seconds of the last engine call (for `_regroup`).
         self._last_size = 0
         self._last_seconds = 0.0
+        self._previous_size = 0  # the batch before the last: clients may alternate
 
     # -- callers' side -------------------------------------------------------
 
@@ -188,18 +189,18 @@ class Batcher:
         Clients answered by the last batch send their next request a few
         milliseconds later. Starting at once with the few that came back first
         would split the clients into two groups that alternate on the engine
-        for good, each batch half as full. So, when under half of the last
-        batch is waiting, the engine waits for the rest, at most GATHER_SECONDS
-        and at most GATHER_SHARE of that batch's time. True when it waited.
+        for good, each batch half as full. So, when fewer sentences wait than
+        the last two batches held together (both groups of such a split), the
+        engine waits for the rest, at most GATHER_SECONDS and at most
+        GATHER_SHARE of the last batch's time, once per batch. True when it waited.
         """
-        if not self.cross_request or self._last_size < 2:
-            return False
-        if self._queued * 2 >= self._last_size:
+        wanted = self._last_size + self._previous_size
+        if not self.cross_request or self._last_size < 2 or self._queued >= wanted:
             return False
         window = min(GATHER_SECONDS, GATHER_SHARE * self._last_seconds)
         deadline = time.monotonic() + window
         with self._lock:
-            while self._queued < self._last_size and not self._closing:
+            while self._queued < wanted and not self._closing:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
@@ -290,6 +291,7 @@ class Batcher:
                     self._queued -= len(request.pending)
                 request.pending.clear()
             return
+        self._previous_size = self._last_size
         self._last_size, self._last_seconds = len(texts), time.monotonic() - started
         self.stats.batches += 1
         self.stats.model_sentences += len(texts)
