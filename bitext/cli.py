@@ -116,6 +116,32 @@ DiscardEdits = Annotated[
     ),
 ]
 
+# The model options `translate` and `serve` share, written once.
+Fast = Annotated[
+    bool, typer.Option("--fast", help="Greedy decoding: faster, slightly lower quality.")
+]
+Device = Annotated[
+    str, typer.Option("--device", help="auto (CUDA when CTranslate2 sees a GPU), cpu or cuda.")
+]
+ComputeType = Annotated[
+    str,
+    typer.Option(
+        "--compute-type",
+        help="CTranslate2 compute type (default: int8 on CPU, int8_float16 on GPU).",
+        show_default=False,
+    ),
+]
+Glossaries = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--glossary",
+        help="Glossary file (TSV, CSV or TBX) on top of the default name list; repeatable.",
+    ),
+]
+NoDefaultGlossary = Annotated[
+    bool,
+    typer.Option("--no-default-glossary", help="Do not respell names with the shipped list."),
+]
 
 # Limits on each input (bitext.limits): shared by translate, align and detect.
 _LIMITS_PANEL = "Limits on each input (a file over one fails alone)"
@@ -333,9 +359,7 @@ def translate(
         str, typer.Option("--from", help="Source language, or 'auto' to detect per document.")
     ] = "auto",
     target: Annotated[str, typer.Option("--to", help="Target language.")] = "en",
-    fast: Annotated[
-        bool, typer.Option("--fast", help="Greedy decoding: faster, slightly lower quality.")
-    ] = False,
+    fast: Fast = False,
     granularity: Annotated[
         str | None,
         typer.Option(
@@ -368,17 +392,8 @@ def translate(
             "and machine, see --verbose).",
         ),
     ] = None,
-    device: Annotated[
-        str, typer.Option("--device", help="auto (CUDA when CTranslate2 sees a GPU), cpu or cuda.")
-    ] = "auto",
-    compute_type: Annotated[
-        str,
-        typer.Option(
-            "--compute-type",
-            help="CTranslate2 compute type (default: int8 on CPU, int8_float16 on GPU).",
-            show_default=False,
-        ),
-    ] = "default",
+    device: Device = "auto",
+    compute_type: ComputeType = "default",
     models_dir: ModelsDir = None,
     download: Annotated[
         bool,
@@ -387,17 +402,8 @@ def translate(
             help="Install a missing model from the package index first (needs network).",
         ),
     ] = False,
-    glossary: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--glossary",
-            help="Glossary file (TSV, CSV or TBX) on top of the default name list; repeatable.",
-        ),
-    ] = None,
-    no_default_glossary: Annotated[
-        bool,
-        typer.Option("--no-default-glossary", help="Do not respell names with the shipped list."),
-    ] = False,
+    glossary: Glossaries = None,
+    no_default_glossary: NoDefaultGlossary = False,
     no_cache: Annotated[
         bool,
         typer.Option(
@@ -1359,26 +1365,11 @@ def serve(
     threads: Annotated[
         int | None, typer.Option("--threads", help="CPU threads (default: all cores).")
     ] = None,
-    device: Annotated[
-        str, typer.Option("--device", help="auto (CUDA when CTranslate2 sees a GPU), cpu or cuda.")
-    ] = "auto",
-    compute_type: Annotated[
-        str, typer.Option("--compute-type", help="CTranslate2 compute type (default: int8 on CPU).")
-    ] = "default",
-    fast: Annotated[
-        bool, typer.Option("--fast", help="Greedy decoding: faster, slightly lower quality.")
-    ] = False,
-    glossary: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--glossary",
-            help="Glossary file (TSV, CSV or TBX) on top of the default name list; repeatable.",
-        ),
-    ] = None,
-    no_default_glossary: Annotated[
-        bool,
-        typer.Option("--no-default-glossary", help="Do not respell names with the shipped list."),
-    ] = False,
+    device: Device = "auto",
+    compute_type: ComputeType = "default",
+    fast: Fast = False,
+    glossary: Glossaries = None,
+    no_default_glossary: NoDefaultGlossary = False,
     no_cache: Annotated[
         bool,
         typer.Option("--no-cache", help="Neither read nor write the translation memory."),
