@@ -92,6 +92,26 @@ def abort_writes() -> None:
     _LIVE.close()
 
 
+class TooLarge(ValueError):
+    """A file bitext wrote itself has grown past the size it may have."""
+
+
+def read_bounded(path: Path, max_bytes: int) -> bytes | None:
+    """A file of bitext's own (the run record, the report's facts), read with a bound.
+
+    None when it does not exist; TooLarge when it holds over `max_bytes` (only
+    `max_bytes + 1` are ever read); OSError when it cannot be read.
+    """
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        return None
+    if len(data) > max_bytes:
+        raise TooLarge(f"{path} is larger than {max_bytes // 2**20} MiB")
+    return data
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file in the same folder.
 

@@ -132,19 +132,20 @@ class RunRecord:
         Raises RecordError when the file is larger than `MAX_RECORD_BYTES`,
         not JSON, or not shaped like a record.
         """
+        from bitext.outputs import TooLarge, read_bounded
+
         record = cls(folder)
         try:
-            with open(record.path, "rb") as handle:
-                data = handle.read(MAX_RECORD_BYTES + 1)
-        except FileNotFoundError:
-            return record
-        except OSError as exc:
-            raise RecordError(f"cannot read the run record {record.path}: {exc.strerror}") from exc
-        if len(data) > MAX_RECORD_BYTES:
+            data = read_bounded(record.path, MAX_RECORD_BYTES)
+        except TooLarge as exc:
             raise RecordError(
                 f"the run record {record.path} is larger than {MAX_RECORD_BYTES // 2**20} MiB; "
                 "move it away to start a new one"
-            )
+            ) from exc
+        except OSError as exc:
+            raise RecordError(f"cannot read the run record {record.path}: {exc.strerror}") from exc
+        if data is None:
+            return record
         record._fill(data)
         return record
 

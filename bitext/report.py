@@ -163,17 +163,16 @@ def facts_from_summary(
 
 def read_facts(folder: Path) -> RunFacts | None:
     """The facts of `folder`'s report.json; None when there is none."""
+    from bitext.outputs import TooLarge, read_bounded
+
     path = Path(folder) / REPORT_JSON
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_REPORT_BYTES + 1)
-    except FileNotFoundError:
-        return None
+        data = read_bounded(path, MAX_REPORT_BYTES)
+    except TooLarge as exc:
+        raise ReportError(str(exc)) from exc
     except OSError as exc:
         raise ReportError(f"cannot read {path}: {exc.strerror}") from exc
-    if len(data) > MAX_REPORT_BYTES:
-        raise ReportError(f"{path} is larger than {MAX_REPORT_BYTES // 2**20} MiB")
-    return RunFacts.from_bytes(data, str(path))
+    return None if data is None else RunFacts.from_bytes(data, str(path))
 
 
 def write_report(folder: Path, facts: RunFacts) -> list[Path]:
