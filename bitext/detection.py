@@ -247,14 +247,14 @@ def _factory():
     import os
 
     from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+    from langdetect.utils.lang_profile import LangProfile
 
-    profiles = []
-    for name in sorted(os.listdir(PROFILES_DIRECTORY)):
-        path = os.path.join(PROFILES_DIRECTORY, name)
-        with open(path, encoding="utf-8") as handle:
-            profiles.append(json.dumps(json.load(handle)))
+    names = sorted(os.listdir(PROFILES_DIRECTORY))
     factory = DetectorFactory()
-    factory.load_json_profile(profiles)
+    for index, name in enumerate(names):
+        with open(os.path.join(PROFILES_DIRECTORY, name), encoding="utf-8") as handle:
+            # Parsed once (load_json_profile would want it as a string again).
+            factory.add_profile(LangProfile(**json.load(handle)), index, len(names))
     factory.seed = 0
     return factory
 

@@ -49,7 +49,10 @@ def primary(code: str) -> str:
 def is_known(code: str) -> bool:
     """Whether `code` (its primary subtag) is a language code."""
     part = primary(code)
-    return 2 <= len(part) <= 3 and part.isalpha() and part in _names()
+    if not (2 <= len(part) <= 3 and part.isalpha()):
+        return False
+    # The common codes without loading Babel's names (a twentieth of a second).
+    return part in _DETECTABLE or part in _names()
 
 
 def check_code(code: str, *, auto: bool = False) -> str:
