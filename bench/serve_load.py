@@ -12,12 +12,17 @@ dev sentences (tests/data/ntrex-dev/nob.txt, one request per line):
            1, 4, 16 and 64 concurrent clients, each sending one sentence
            per POST /translate (LibreTranslate's API) on a kept-alive
            connection until every sentence is sent once.
-(single)   the same with `--no-batching`: each request on its own, as
-           LibreTranslate does (the baseline).
+(single)   the same with `--no-batching`: each request on its own, one at a
+           time, as LibreTranslate's one model replica serves them (the
+           baseline), on the server's own layout (one replica per core);
+(lt)       the same with `--no-batching --replicas 1`: also LibreTranslate's
+           layout (argostranslate's inter_threads=1, intra_threads=0: one
+           replica using every core), which is faster on single sentences.
+The ratio "x no-batching" is against the faster of the two baselines.
 
-The three arms of each level are interleaved: the sentences are cut into
+The arms of each level are interleaved: the sentences are cut into
 `--rounds` parts, and each part goes through the CLI, the batching server
-and the no-batching server before the next (both servers stay up; the idle
+and the no-batching servers before the next (the servers stay up; an idle
 one costs no CPU), so a change in the machine's load hits the arms alike.
 It prints sentences/s, p50/p99 latency, the mean batch size (from
 /v1/status), the ratios to the CLI and to the no-batching arm, the servers'
@@ -261,30 +266,36 @@ def run_levels(store: Path, sentences, threads: int, levels: list[int], rounds: 
     stay up the whole time (the idle one costs memory, not CPU). So a change
     in the machine's load (it is shared) hits the three arms alike.
     """
-    batching, single = Server(store, threads), Server(store, threads, "--no-batching")
+    servers = {
+        "batching": Server(store, threads),
+        "single": Server(store, threads, "--no-batching"),
+        "lt": Server(store, threads, "--no-batching", "--replicas", "1"),
+    }
     rows = []
     try:
-        for server in (batching, single):  # first requests off the clock
+        for server in servers.values():  # first requests off the clock
             load(server.url, sentences[:8], 1)
         arm_cli(store, sentences[:8], threads)  # the CLI's first-use imports, too
         for clients in levels:
-            cli_seconds, arms = 0.0, {"batching": [], "single": []}
+            cli_seconds, arms = 0.0, {name: [] for name in servers}
             for part in (sentences[i::rounds] for i in range(rounds)):
                 cli_seconds += arm_cli(store, part, threads)
-                arms["batching"].append(measure(batching, part, clients))
-                arms["single"].append(measure(single, part, clients))
+                for name, server in servers.items():
+                    arms[name].append(measure(server, part, clients))
             row = {"clients": clients, "cli": len(sentences) / cli_seconds}
             row.update({name: combined(parts) for name, parts in arms.items()})
+            row["baseline"] = max(row["single"]["per_second"], row["lt"]["per_second"])
             row["uptime"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout
             log(
                 f"  {clients:>2} clients: CLI {row['cli']:.1f}, batching "
                 f"{row['batching']['per_second']:.1f}, no batching "
-                f"{row['single']['per_second']:.1f} sentences/s"
+                f"{row['single']['per_second']:.1f}, no batching 1 x all "
+                f"{row['lt']['per_second']:.1f} sentences/s"
             )
             rows.append(row)
     finally:
-        batching.stop()
-        single.stop()
+        for server in servers.values():
+            server.stop()
     return rows
 
 
@@ -325,12 +336,17 @@ def report(rows: list[dict], count: int, threads: int) -> None:
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         print(f"| {row['clients']} | CLI | {row['cli']:.1f} | | | | 1.00 | | | |")
-        for name, key in (("batching", "batching"), ("no batching", "single")):
+        arms = (
+            ("batching", "batching"),
+            ("no batching", "single"),
+            ("no batching, 1 replica x all threads", "lt"),
+        )
+        for name, key in arms:
             r = row[key]
             print(
                 f"| {row['clients']} | {name} | {r['per_second']:.1f} | {r['p50']:.3f} | "
                 f"{r['p99']:.3f} | {r['batch']:.1f} | {r['per_second'] / row['cli']:.2f} | "
-                f"{r['per_second'] / row['single']['per_second']:.2f} | {r['peak_mb']:.0f} "
+                f"{r['per_second'] / row['baseline']:.2f} | {r['peak_mb']:.0f} "
                 f"| {r['errors']} |"
             )
     print("\nLoad at the end of each level:")

@@ -117,6 +117,21 @@ DiscardEdits = Annotated[
 ]
 
 # The model options `translate` and `serve` share, written once.
+Threads = Annotated[
+    int | None,
+    typer.Option(
+        "--threads", min=1, help="CPU threads (default: all cores), shared by the replicas."
+    ),
+]
+Replicas = Annotated[
+    int | None,
+    typer.Option(
+        "--replicas",
+        min=1,
+        help="Model replicas sharing the threads (default: measured once per model "
+        "and machine, see --verbose).",
+    ),
+]
 Fast = Annotated[
     bool, typer.Option("--fast", help="Greedy decoding: faster, slightly lower quality.")
 ]
@@ -377,21 +392,8 @@ def translate(
     ] = False,
     overwrite: Overwrite = False,
     discard_edits: DiscardEdits = False,
-    threads: Annotated[
-        int | None,
-        typer.Option(
-            "--threads", min=1, help="CPU threads (default: all cores), shared by the replicas."
-        ),
-    ] = None,
-    replicas: Annotated[
-        int | None,
-        typer.Option(
-            "--replicas",
-            min=1,
-            help="Model replicas sharing the threads (default: measured once per model "
-            "and machine, see --verbose).",
-        ),
-    ] = None,
+    threads: Threads = None,
+    replicas: Replicas = None,
     device: Device = "auto",
     compute_type: ComputeType = "default",
     models_dir: ModelsDir = None,
@@ -1362,9 +1364,8 @@ def serve(
         typer.Option("--exports", help="Also serve the review pages of this exports folder."),
     ] = None,
     models_dir: ModelsDir = None,
-    threads: Annotated[
-        int | None, typer.Option("--threads", help="CPU threads (default: all cores).")
-    ] = None,
+    threads: Threads = None,
+    replicas: Replicas = None,
     device: Device = "auto",
     compute_type: ComputeType = "default",
     fast: Fast = False,
@@ -1410,6 +1411,7 @@ def serve(
             device=device,
             compute_type=compute_type,
             threads=threads,
+            replicas=replicas,
             fast=fast,
             glossaries=list(glossary or []),
             default_glossary=not no_default_glossary,

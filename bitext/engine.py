@@ -165,9 +165,10 @@ class Translator:
     On the CPU the model runs as `layout.replicas` CTranslate2 replicas of
     `layout.threads` threads each (one `ctranslate2.Translator` with
     `inter_threads`: the replicas share the weights), chosen by
-    `bitext.layout`. `translate` may be called from any one thread at a time
-    (the CLI's main thread, a server's batching thread); it runs its batches
-    on the replicas from a small thread pool of its own.
+    `bitext.layout`. `translate` runs its batches on the replicas from a
+    small thread pool of its own; it may also be called from several threads
+    at once (a server's batcher, one worker per replica), each call then
+    decoding on whichever replica is free (`last_stats` tells of one of them).
     """
 
     def __init__(
@@ -404,6 +405,7 @@ class Translator:
         *,
         memory: TranslationMemory | None = None,
         on_translated: Callable[[dict[str, str]], None] | None = None,
+        spread: int | None = None,
     ) -> list[str]:
         """Translations of `sentences`, in order.
 
@@ -413,6 +415,8 @@ class Translator:
         the number of distinct sentences finished and `on_translated` a dict
         of them (source -> translation), so callers can export documents as
         soon as their last sentence is done. Blank sentences give "".
+        `spread` replaces `spread_batches` for this call (a server's batcher
+        passes 1: its batch is one CTranslate2 call on one replica).
         """
         stats = self.last_stats = TranslateStats(sentences=len(sentences))
         unique = list(dict.fromkeys(s for s in sentences if s.strip()))
@@ -435,7 +439,8 @@ class Translator:
                 stats.source_tokens += len(piece)
         order = sorted(range(len(units)), key=lambda u: (len(units[u][1]), u))
         outputs: dict[int, list[tuple[int, str]]] = {}  # pieces done per sentence
-        for group, results in self._execute(self._groups(order, units), units):
+        groups = self._groups(order, units, spread or self.spread_batches)
+        for group, results in self._execute(groups, units):
             stats.batches += 1
             stats.calls.append(len(group))
             finished: dict[str, str] = {}
@@ -462,13 +467,13 @@ class Translator:
         if progress:
             progress(len(finished))
 
-    def _groups(self, order: list[int], units) -> list[list[int]]:
+    def _groups(self, order: list[int], units, spread: int) -> list[list[int]]:
         """Token-bounded batches in length order, one per CTranslate2 call
         (`plan_batches`: the same whatever the layout)."""
         sizes = [len(units[u][1]) for u in order]
         return [
             [order[i] for i in batch]
-            for batch in plan_batches(sizes, self.max_batch_tokens, self.spread_batches)
+            for batch in plan_batches(sizes, self.max_batch_tokens, spread)
         ]
 
     def _execute(self, groups: list[list[int]], units) -> Iterator[tuple[list[int], list[str]]]:
@@ -553,7 +558,6 @@ class Translator:
                 text = Unfinished(text, flag, cut_reason(self.limits, bound, wanted))
             texts.append(text)
         return texts
-
 
 
 def plan_batches(

@@ -117,3 +117,44 @@ def test_a_cancelled_request_is_dropped_before_its_batch(translator):
     assert gone.cancelled()
     assert batcher.stats.model_sentences == 2
     assert batcher.queued == 0
+
+
+class _MeetingTranslator:
+    """Hands each call to the real engine, the first two only once both have
+    started: calls made one after another never meet (BrokenBarrierError)."""
+
+    def __init__(self, translator) -> None:
+        self.translator = translator
+        self.max_batch_tokens = translator.max_batch_tokens
+        self.model_key = translator.model_key
+        self.meeting = threading.Barrier(2, timeout=20)
+        self.calls = 0
+        self.count = threading.Lock()
+
+    def translate(self, texts, *args, **kwargs):
+        with self.count:
+            self.calls += 1
+            meets = self.calls <= 2
+        if meets:
+            self.meeting.wait()
+        return self.translator.translate(texts, *args, **kwargs)
+
+
+def test_each_replica_has_a_worker_decoding_its_own_batch_at_the_same_time(installed_models):
+    from bitext.engine import Translator
+    from bitext.models import find_package
+
+    engine = Translator(find_package("nb", "en", installed_models), threads=2, replicas=2)
+    meeting = _MeetingTranslator(engine)
+    batcher = Batcher(meeting, batch_tokens=40, workers=engine.inter_threads)
+    requests = [sentences("Først", 4), sentences("Så", 4)]
+    futures = [batcher.submit(texts) for texts in requests]
+    batcher.start()
+    try:
+        answers = [future.result(timeout=DEADLINE) for future in futures]
+    finally:
+        batcher.close()
+    assert batcher.stats.workers == 2
+    assert batcher.stats.batches >= 2 and not meeting.meeting.broken
+    for texts, answer in zip(requests, answers):
+        assert answer == dict(zip(texts, engine.translate(texts)))

@@ -12,12 +12,18 @@ budget, and starts the next call as soon as the engine is free.
   requests waiting), so a huge request cannot starve small ones: each waiting
   request gets sentences into the next batch.
 - The translation memory answers repeats before any batch is formed.
-- Once free, the engine starts at once, except when far fewer sentences
+- One worker thread per model replica (`Translator.inter_threads`): each
+  worker forms a batch from what waits and decodes it on a replica of its
+  own while the other workers form and decode theirs, so every replica is
+  busy, not only while one batch happens to be large enough to split.
+  Each worker's batch is one CTranslate2 call (`translate(spread=1)`).
+- Once free, a worker starts at once, except when far fewer sentences
   wait than its last batch held: then it waits a few milliseconds (bounded)
-  for the clients it just answered, so they do not split into two groups
-  that alternate on the engine with half-full batches (`_regroup`).
-- `cross_request=False` is the LibreTranslate-like baseline: one request at a
-  time, each in its own engine call(s).
+  for the clients it just answered, so they do not split into more groups
+  than there are workers, each batch half full (`_regroup`).
+- `cross_request=False` is the LibreTranslate-like baseline: one request at
+  a time, each in its own engine call(s), as LibreTranslate's one model
+  replica serves them.
 - The queue is bounded in sentences (`QueueFull`, answered 503 by the API);
   a request whose caller gave up is cancelled and its sentences dropped.
 """
@@ -33,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bitext.engine import Translator
+from bitext.positions import Unfinished
 
 if TYPE_CHECKING:
     from bitext.memory import TranslationMemory
@@ -79,6 +86,7 @@ class BatcherStats:
     """What the batcher has done so far (served at /v1/status)."""
 
     requests: int = 0
+    workers: int = 1
     batches: int = 0
     model_sentences: int = 0
     memory_sentences: int = 0
@@ -86,7 +94,8 @@ class BatcherStats:
 
 
 class Batcher:
-    """Feeds one Translator from one thread with the sentences of every caller.
+    """Feeds one Translator, from one worker thread per replica, with the
+    sentences of every caller.
 
     `submit` may be called from any thread; it returns a Future of a dict
     (sentence -> translation) covering the distinct non-blank sentences given.
@@ -100,30 +109,36 @@ class Batcher:
         cross_request: bool = True,
         max_queued: int = DEFAULT_MAX_QUEUED,
         batch_tokens: int | None = None,
+        workers: int | None = None,
     ) -> None:
         self.translator = translator
         self.memory = memory
         self.cross_request = cross_request
         self.max_queued = max_queued
+        #: One per replica, each decoding its own batch (see the module's notes);
+        #: one without cross-request batching: LibreTranslate's one replica
+        #: (argostranslate's inter_threads=1) serves one request at a time.
         replicas = max(1, getattr(translator, "inter_threads", 1))
-        self.batch_tokens = batch_tokens or translator.max_batch_tokens * replicas
-        self.stats = BatcherStats()
-        self._lock = threading.Condition()
+        self.workers = workers or (replicas if cross_request else 1)
+        self.batch_tokens = batch_tokens or translator.max_batch_tokens
+        self.stats = BatcherStats(workers=self.workers)
+        self._lock = threading.Condition()  # over an RLock: held again by helpers
+        self._memory_lock = threading.Lock()  # one SQLite connection, one transaction at a time
         self._incoming: list[tuple[_Request, list[str]]] = []
         self._active: list[_Request] = []  # admitted, in arrival order
         self._queued = 0  # sentences submitted and not yet in a batch
         self._closing = False
-        self._thread: threading.Thread | None = None
-        #: Sentences and seconds of the last engine call (for `_regroup`).
-        self._last_size = 0
-        self._last_seconds = 0.0
-        self._previous_size = 0  # the batch before the last: clients may alternate
+        self._threads: list[threading.Thread] = []
 
     # -- callers' side -------------------------------------------------------
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="bitext-batcher", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"bitext-batcher-{n}", daemon=True)
+            for n in range(self.workers)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def submit(self, sentences: Sequence[str]) -> Future:
         """Queue `sentences`; raises QueueFull or BatcherClosed at once when refused."""
@@ -161,13 +176,15 @@ class Batcher:
         """Refuse new work, finish what is queued, stop the thread (bounded wait)."""
         with self._lock:
             self._closing = True
-            self._lock.notify()
-        if self._thread is not None:
-            self._thread.join(deadline)
+            self._lock.notify_all()
+        end = time.monotonic() + deadline
+        for thread in self._threads:
+            thread.join(max(0.0, end - time.monotonic()))
 
-    # -- the engine's thread -------------------------------------------------
+    # -- the workers' threads -----------------------------------------------
 
     def _loop(self) -> None:
+        last = _LastBatches()
         while True:
             with self._lock:
                 while not self._incoming and not self._has_work() and not self._closing:
@@ -177,27 +194,30 @@ class Batcher:
                     return
             for request, texts in incoming:
                 self._admit(request, texts)
-            if self._regroup():
+            if self._regroup(last):
                 continue  # admit what came in meanwhile
-            batch = self._gather()
+            with self._lock:
+                batch = self._gather()
+                if self._has_work():
+                    self._lock.notify()  # more is waiting: a free worker takes it
             if batch:
-                self._decode(batch)
+                self._decode(batch, last)
 
-    def _regroup(self) -> bool:
-        """Wait briefly when far fewer sentences wait than the last batch held.
+    def _regroup(self, last: _LastBatches) -> bool:
+        """Wait briefly when far fewer sentences wait than this worker's last batch held.
 
-        Clients answered by the last batch send their next request a few
-        milliseconds later. Starting at once with the few that came back first
-        would split the clients into two groups that alternate on the engine
-        for good, each batch half as full. So, when fewer sentences wait than
-        the last two batches held together (both groups of such a split), the
-        engine waits for the rest, at most GATHER_SECONDS and at most
-        GATHER_SHARE of the last batch's time, once per batch. True when it waited.
+        Clients answered by a batch send their next request a few milliseconds
+        later. Starting at once with the few that came back first would split
+        them into more groups than there are workers, each batch half full, for
+        good. So a worker with fewer sentences waiting than its last batch held
+        (one worker: its last two, both groups of such a split) waits for the
+        rest, at most GATHER_SECONDS and at most GATHER_SHARE of the last
+        batch's time, once per batch. True when it waited.
         """
-        wanted = self._last_size + self._previous_size
-        if not self.cross_request or self._last_size < 2 or self._queued >= wanted:
+        wanted = last.size + (last.previous if self.workers == 1 else 0)
+        if not self.cross_request or last.size < 2 or self._queued >= wanted:
             return False
-        window = min(GATHER_SECONDS, GATHER_SHARE * self._last_seconds)
+        window = min(GATHER_SECONDS, GATHER_SHARE * last.seconds)
         deadline = time.monotonic() + window
         with self._lock:
             while self._queued < wanted and not self._closing:
@@ -205,7 +225,7 @@ class Batcher:
                 if left <= 0:
                     break
                 self._lock.wait(left)
-        self._last_size = 0  # once per batch
+        last.size = 0  # once per batch
         return True
 
     def _has_work(self) -> bool:
@@ -216,24 +236,25 @@ class Batcher:
         known: dict[str, str] = {}
         if self.memory is not None:
             try:
-                known = self.memory.get_many(self.translator.model_key, texts)
+                with self._memory_lock:
+                    known = self.memory.get_many(self.translator.model_key, texts)
             except Exception:  # a memory problem costs speed, not the answer
                 known = {}
-        self.stats.memory_sentences += len(known)
-        request.pending.extend(t for t in texts if t not in known)
         with self._lock:
+            self.stats.memory_sentences += len(known)
+            request.pending.extend(t for t in texts if t not in known)
             self._queued -= len(known)
-        request.deliver(known)
-        if request.pending:
-            self._active.append(request)
+            request.deliver(known)
+            if request.pending:
+                self._active.append(request)
 
     def _gather(self) -> list[tuple[_Request, str]]:
-        """The next engine call's sentences, each with the request it is for."""
+        """The next engine call's sentences, each with the request it is for
+        (called with the lock held)."""
         dropped = [r for r in self._active if r.future.cancelled()]
         for request in dropped:
             self._active.remove(request)
-            with self._lock:
-                self._queued -= len(request.pending)
+            self._queued -= len(request.pending)
             request.pending.clear()
         live = [r for r in self._active if r.pending]
         if not live:
@@ -263,8 +284,7 @@ class Batcher:
                 break
             taken.append((request, request.pending.popleft()))
             spent += size
-        with self._lock:
-            self._queued -= len(taken)
+        self._queued -= len(taken)
         return taken
 
     def _tokens(self, text: str) -> int:
@@ -275,29 +295,54 @@ class Batcher:
         """
         return len(text.split()) * 4 // 3 + 2
 
-    def _decode(self, batch: list[tuple[_Request, str]]) -> None:
+    def _decode(self, batch: list[tuple[_Request, str]], last: _LastBatches) -> None:
         texts = list(dict.fromkeys(text for _, text in batch))
         requests = list(dict.fromkeys(request for request, _ in batch))
         started = time.monotonic()
         try:
-            outputs = self.translator.translate(texts, memory=self.memory)
+            # One call, one replica: the other workers keep the other replicas busy.
+            outputs = self.translator.translate(texts, spread=1)
         except Exception as exc:  # the callers of this batch get the error; the rest go on
-            for request in requests:
-                if not request.future.done():
-                    request.future.set_exception(exc)
-                if request in self._active:
-                    self._active.remove(request)
-                with self._lock:
+            with self._lock:
+                for request in requests:
+                    if not request.future.done():
+                        request.future.set_exception(exc)
+                    if request in self._active:
+                        self._active.remove(request)
                     self._queued -= len(request.pending)
-                request.pending.clear()
+                    request.pending.clear()
             return
-        self._previous_size = self._last_size
-        self._last_size, self._last_seconds = len(texts), time.monotonic() - started
-        self.stats.batches += 1
-        self.stats.model_sentences += len(texts)
-        self.stats.largest_batch = max(self.stats.largest_batch, len(texts))
         done = dict(zip(texts, outputs))
-        for request in requests:
-            request.deliver(done)
-            if not request.pending and request in self._active:
-                self._active.remove(request)
+        self._remember(done)
+        last.previous, last.size = last.size, len(texts)
+        last.seconds = time.monotonic() - started
+        with self._lock:
+            self.stats.batches += 1
+            self.stats.model_sentences += len(texts)
+            self.stats.largest_batch = max(self.stats.largest_batch, len(texts))
+            for request in requests:
+                request.deliver(done)
+                if not request.pending and request in self._active:
+                    self._active.remove(request)
+
+    def _remember(self, done: dict[str, str]) -> None:
+        """Store the batch's finished translations (an unfinished one is tried
+        again next time, as the CLI does)."""
+        kept = {s: t for s, t in done.items() if not isinstance(t, Unfinished)}
+        if self.memory is None or not kept:
+            return
+        try:
+            with self._memory_lock:
+                self.memory.put_many(self.translator.model_key, kept)
+        except Exception:  # a memory problem costs a later repeat, not this answer
+            pass
+
+
+@dataclass
+class _LastBatches:
+    """A worker's last engine call (for `_regroup`): sentences and seconds, and
+    the size of the call before it."""
+
+    size: int = 0
+    seconds: float = 0.0
+    previous: int = 0
