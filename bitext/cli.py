@@ -288,6 +288,16 @@ def _inputs(paths: list[Path] | None, name: str) -> list[Path]:
     )
 
 
+def _check_model_options(device: str, compute_type: str) -> None:
+    """--device and --compute-type, refused (exit 2) before any file is read."""
+    from bitext.engine import COMPUTE_TYPES, DEVICES
+
+    if device not in DEVICES:
+        _refuse("--device must be 'auto', 'cpu' or 'cuda'")
+    if compute_type not in COMPUTE_TYPES:
+        _refuse(f"--compute-type must be one of {', '.join(COMPUTE_TYPES)}, not {compute_type!r}")
+
+
 def _refuse(message: str) -> NoReturn:
     """The request cannot work: say why on stderr and exit 2 (nothing was done)."""
     _err(f"error: {message}")
@@ -455,8 +465,7 @@ def translate(
     from bitext.pipeline import TranslateOptions
 
     formats = _export_choices(format, granularity)
-    if device not in ("auto", "cpu", "cuda"):
-        _refuse("--device must be 'auto', 'cpu' or 'cuda'")
+    _check_model_options(device, compute_type)
     from bitext.engines import UnknownEngine, engine_names
 
     if engine not in engine_names():
@@ -1401,8 +1410,7 @@ def serve(
     from bitext.web.service import ServeOptions
     from bitext.web.serving import serve as run_server
 
-    if device not in ("auto", "cpu", "cuda"):
-        _refuse("--device must be 'auto', 'cpu' or 'cuda'")
+    _check_model_options(device, compute_type)
     if max_queued < 1 or request_seconds <= 0:
         _refuse("--max-queued and --request-seconds must be positive")
     options = ServeOptions(

@@ -58,6 +58,20 @@ MIN_SPREAD_TOKENS = 256
 LOAD_TIMEOUT = 600.0
 BATCH_TIMEOUT = 1800.0
 DEVICES = ("auto", "cpu", "cuda")
+#: CTranslate2's compute types, and bitext's "default" (int8 on the CPU,
+#: int8_float16 on a GPU); checked before any file is read.
+COMPUTE_TYPES = (
+    "default",
+    "auto",
+    "int8",
+    "int8_float32",
+    "int8_float16",
+    "int8_bfloat16",
+    "int16",
+    "float16",
+    "bfloat16",
+    "float32",
+)
 
 
 @dataclass(frozen=True)
