@@ -3,10 +3,10 @@
 CTranslate2 runs a batch of 64 sentences about ten times faster than 64
 single calls (the brief's measurement). A server that translates each request
 on its own, as LibreTranslate does, pays the single-call price whenever
-clients send one sentence at a time. Here one thread owns the engine: requests
-hand their sentences to a `Batcher`, which fills each engine call with the
-sentences of every request waiting at that moment, up to the engine's token
-budget, and starts the next call as soon as the engine is free.
+clients send one sentence at a time. Here requests hand their sentences to a
+`Batcher`, which fills each engine call with the sentences of every request
+waiting at that moment, up to the engine's token budget, and starts the next
+call as soon as a replica is free.
 
 - A request's share of a batch is bounded (the budget divided among the
   requests waiting), so a huge request cannot starve small ones: each waiting
