@@ -400,3 +400,26 @@ def test_a_quoted_sentence_is_not_merged_into_an_unquoted_one() -> None:
     on, off = _with_and_without(source, target, "quote_penalty")
     assert on == [((0,), ()), ((1,), (0,))]
     assert off == [((0, 1), (0,))]
+
+
+def test_a_staggered_boundary_makes_a_two_to_two_link() -> None:
+    # "A B | C" against "A | B C": each 1-1 half would have a sentence stop
+    # too many on one side, in opposite directions; one 2-2 link has none.
+    source = [["Vi reiste tidlig om morgenen til Bergen. Det regnet hele dagen."]]
+    source[0].append("Alle kom trygt hjem til Oslo.")
+    target = [["We left early in the morning for Bergen."]]
+    target[0].append("It rained all day. Everybody got home safely to Oslo.")
+    on, off = _with_and_without(source, target, "stagger_bonus")
+    assert on == [((0, 1), (0, 1))]
+    assert off == [((0,), (0,)), ((1,), (1,))]
+
+
+def test_a_headline_is_not_a_staggered_sentence() -> None:
+    # A headline has no stop: a 2-2 link starting with one is no sentence
+    # boundary that moved, so it gets no stagger bonus, and the headlines stay
+    # linked (when the bonus did not ask for a stop at the end of all four
+    # sentences, "Mye regn" came out as a sentence without counterpart and a
+    # 2-2 link joined "Rain" to the sentence after it).
+    source = [["Mye regn", "Vi reiste tidlig om morgenen til Bergen med toget.", "Det regnet."]]
+    target = [["Rain", "We left early in the morning for Bergen by train. It rained."]]
+    assert pairs(align_sentences(source, target)) == [((0,), (0,)), ((1, 2), (1,))]
