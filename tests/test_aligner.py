@@ -394,12 +394,17 @@ def test_sentence_stops_and_end_marks() -> None:
     assert [end_mark(s) for s in side.sentences] == [3, 1, 0, 0]
 
 
-def test_a_quoted_sentence_is_not_merged_into_an_unquoted_one() -> None:
-    source = [["«Dette er en stor dag for oss alle», sa hun.", "Han sa ingenting om dette."]]
-    target = [["He said nothing about that."]]
+def test_a_quoted_sentence_is_not_linked_to_an_unquoted_one() -> None:
+    # The quoted sentence has no counterpart. (The first version of this test
+    # had no first sentence: its one 1-1 link then hung on a length ratio
+    # estimated from two sentences against one, and on the paragraph penalty
+    # that `paragraph_refund` now gives back to a deletion at a paragraph end.)
+    quoted = "«Dette er en stor dag for oss alle», sa hun."
+    source = [["Vi reiste tidlig om morgenen.", quoted, "Han sa ingenting om dette."]]
+    target = [["We left early in the morning.", "He said nothing about that."]]
     on, off = _with_and_without(source, target, "quote_penalty")
-    assert on == [((0,), ()), ((1,), (0,))]
-    assert off == [((0, 1), (0,))]
+    assert on == [((0,), (0,)), ((1,), ()), ((2,), (1,))]
+    assert off == [((0,), ()), ((1,), (0,)), ((2,), (1,))]
 
 
 def test_a_staggered_boundary_makes_a_two_to_two_link() -> None:
@@ -422,4 +427,33 @@ def test_a_headline_is_not_a_staggered_sentence() -> None:
     # 2-2 link joined "Rain" to the sentence after it).
     source = [["Mye regn", "Vi reiste tidlig om morgenen til Bergen med toget.", "Det regnet."]]
     target = [["Rain", "We left early in the morning for Bergen by train. It rained."]]
-    assert pairs(align_sentences(source, target)) == [((0,), (0,)), ((1, 2), (1,))]
+    source[0].append("Alle kom trygt hjem.")
+    target[0].append("Everybody got home safely.")
+    links = pairs(align_sentences(source, target))
+    assert links == [((0,), (0,)), ((1, 2), (1,)), ((3,), (2,))]
+
+
+def test_a_sentence_without_counterpart_may_end_a_paragraph() -> None:
+    # The last sentence of a paragraph has no counterpart. The link before it
+    # ends the paragraph on the other side only and pays for that, but the
+    # paragraphs do end together right after; without the refund the sentence
+    # was moved up a place (source side) or merged into the link (target side).
+    start, end = ["Vi reiste tidlig om morgenen."], ["Alle kom trygt hjem."]
+    source = [[*start, "Det regnet hele dagen.", "Vinden var svært kald og sterk."], end]
+    target = [
+        ["We left early in the morning.", "It rained all day."],
+        ["Everybody got home safely."],
+    ]
+    on, off = _with_and_without(source, target, "paragraph_refund")
+    assert on == [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((3,), (2,))]
+    assert off == [((0,), (0,)), ((1,), ()), ((2,), (1,)), ((3,), (2,))]
+
+    source = [["Vi reiste tidlig om morgenen til Bergen.", "Det regnet hele dagen i Bergen."], end]
+    target = [
+        ["We left early in the morning for Bergen.", "It rained all day in Bergen."],
+        ["Everybody got home safely."],
+    ]
+    target[0].append("Nobody had an umbrella.")
+    on, off = _with_and_without(source, target, "paragraph_refund")
+    assert on == [((0,), (0,)), ((1,), (1,)), ((), (2,)), ((2,), (3,))]
+    assert off == [((0,), (0,)), ((1,), (1, 2)), ((2,), (3,))]

@@ -73,6 +73,11 @@ class AlignParams:
     # more stops than its first target sentence and its second fewer, or the
     # reverse. Two 1-1 links would then each pay a stop it lacks.
     stagger_bonus: float = 3.0
+    # A 1-0/0-1 link that ends a paragraph on its side, where the other side's
+    # paragraph ended just before it, gets this back: the link before it paid
+    # `paragraph_penalty` for ending a paragraph on the other side only, but
+    # the paragraphs do end together, after the sentence without counterpart.
+    paragraph_refund: float = 1.5
     band: int = 30  # initial half-width of the band
     max_widen: int = 4  # times the band may double when the path nears its edge
 
@@ -94,6 +99,7 @@ LENGTH_ONLY = AlignParams(
     stop_penalty=0.0,
     quote_penalty=0.0,
     stagger_bonus=0.0,
+    paragraph_refund=0.0,
 )
 """Plain Gale-Church (1993): length costs and their published priors only."""
 
@@ -298,6 +304,16 @@ class CostModel:
                     k += 1
         return overlap
 
+    def insert_refund(self) -> np.ndarray | None:
+        """`paragraph_refund` of a 0-1 link ending at target j (index j), in a
+        row whose source sentence before ends a paragraph; None if off."""
+        if not self.p.paragraph_refund:
+            return None
+        ends = self.tgt_ends
+        refund = np.zeros(self.m + 1)
+        refund[1:] = ends[1:] & ~ends[:-1]
+        return self.p.paragraph_refund * refund
+
     # ---- link costs ------------------------------------------------------
 
     def length_cost(self, ls: np.ndarray, lt: np.ndarray) -> np.ndarray:
@@ -444,6 +460,11 @@ class CostModel:
                 else:
                     orphans = self.anchors.tgt_orphans[np.clip(jj, 1, self.m) - 1]
                 cost = cost - p.orphan_bonus * np.minimum(orphans, 1)
+            if a and p.paragraph_refund:
+                iic = np.clip(ii, 1, self.n)
+                jjc = np.clip(jj, 0, self.m)
+                ends = self.src_ends[iic] & self.tgt_ends[jjc] & ~self.src_ends[iic - 1]
+                cost = cost - p.paragraph_refund * ends
             return cost
         prior = p.prior_11 if a == b == 1 else p.prior_22 if a == b == 2 else p.prior_21
         cost = length + prior
