@@ -242,6 +242,19 @@ def test_anchors() -> None:
     assert "c:the" not in anchors("The house.")  # a capital at the start says little
 
 
+def test_thousands_written_with_spaces_are_one_number() -> None:
+    # Norwegian writes "380 000" where German writes "380.000" and English
+    # "380,000". Read as "380" and "000", the number matched nothing, and
+    # "000" made the sentence look like one without counterpart.
+    numbers = {"n:380000"}
+    for text in ("mer enn 380 000 innbyggere", "über 380.000 Einwohner", "over 380,000 people"):
+        assert {f for f in anchors(text) if f.startswith("n:")} == numbers
+    assert "n:380000" in anchors("380\u00a0000 og 380\u202f000")
+    assert "n:3100000" in anchors("3 100 000 kroner")
+    assert {"n:2018", "n:250"} <= anchors("i 2018 250 personer")  # a year is no group
+    assert {"n:12", "n:3000"} <= anchors("12 3000")  # four digits are no group
+
+
 # chrF of (hypothesis, reference) with character orders 1..6, whitespace removed.
 # The exact fractions are worked by hand (per order: matches / n-grams of the
 # hypothesis and of the reference; precision and recall averaged over the
