@@ -83,7 +83,8 @@ def _fill(model: CostModel, band: Band) -> tuple[np.ndarray, np.ndarray]:
     back = np.full((n + 1, width), -1, np.int8)
     ks = np.arange(width)
     insert_type = LINK_TYPES.index((0, 1))
-    # 0-1 links do not depend on the row: cost of target sentence j-1.
+    # 0-1 links: cost of target sentence j-1, the same in every row, less the
+    # paragraph refund in rows whose source sentence before ends a paragraph.
     all_j = np.arange(m + 1)
     insert_cost = model.cost(band, 0, 1, np.zeros(1, np.int64), all_j)
     insert_cost[0] = 0.0
