@@ -242,6 +242,19 @@ def test_anchors() -> None:
     assert "c:the" not in anchors("The house.")  # a capital at the start says little
 
 
+def test_thousands_written_with_spaces_are_one_number() -> None:
+    # Norwegian writes "380 000" where German writes "380.000" and English
+    # "380,000". Read as "380" and "000", the number matched nothing, and
+    # "000" made the sentence look like one without counterpart.
+    numbers = {"n:380000"}
+    for text in ("mer enn 380 000 innbyggere", "über 380.000 Einwohner", "over 380,000 people"):
+        assert {f for f in anchors(text) if f.startswith("n:")} == numbers
+    assert "n:380000" in anchors("380\u00a0000 og 380\u202f000")
+    assert "n:3100000" in anchors("3 100 000 kroner")
+    assert {"n:2018", "n:250"} <= anchors("i 2018 250 personer")  # a year is no group
+    assert {"n:12", "n:3000"} <= anchors("12 3000")  # four digits are no group
+
+
 # chrF of (hypothesis, reference) with character orders 1..6, whitespace removed.
 # The exact fractions are worked by hand (per order: matches / n-grams of the
 # hypothesis and of the reference; precision and recall averaged over the
@@ -394,9 +407,66 @@ def test_sentence_stops_and_end_marks() -> None:
     assert [end_mark(s) for s in side.sentences] == [3, 1, 0, 0]
 
 
-def test_a_quoted_sentence_is_not_merged_into_an_unquoted_one() -> None:
-    source = [["«Dette er en stor dag for oss alle», sa hun.", "Han sa ingenting om dette."]]
-    target = [["He said nothing about that."]]
+def test_a_quoted_sentence_is_not_linked_to_an_unquoted_one() -> None:
+    # The quoted sentence has no counterpart. (The first version of this test
+    # had no first sentence: its one 1-1 link then hung on a length ratio
+    # estimated from two sentences against one, and on the paragraph penalty
+    # that `paragraph_refund` now gives back to a deletion at a paragraph end.)
+    quoted = "«Dette er en stor dag for oss alle», sa hun."
+    source = [["Vi reiste tidlig om morgenen.", quoted, "Han sa ingenting om dette."]]
+    target = [["We left early in the morning.", "He said nothing about that."]]
     on, off = _with_and_without(source, target, "quote_penalty")
-    assert on == [((0,), ()), ((1,), (0,))]
-    assert off == [((0, 1), (0,))]
+    assert on == [((0,), (0,)), ((1,), ()), ((2,), (1,))]
+    assert off == [((0,), ()), ((1,), (0,)), ((2,), (1,))]
+
+
+def test_a_staggered_boundary_makes_a_two_to_two_link() -> None:
+    # "A B | C" against "A | B C": each 1-1 half would have a sentence stop
+    # too many on one side, in opposite directions; one 2-2 link has none.
+    source = [["Vi reiste tidlig om morgenen til Bergen. Det regnet hele dagen."]]
+    source[0].append("Alle kom trygt hjem til Oslo.")
+    target = [["We left early in the morning for Bergen."]]
+    target[0].append("It rained all day. Everybody got home safely to Oslo.")
+    on, off = _with_and_without(source, target, "stagger_bonus")
+    assert on == [((0, 1), (0, 1))]
+    assert off == [((0,), (0,)), ((1,), (1,))]
+
+
+def test_a_headline_is_not_a_staggered_sentence() -> None:
+    # A headline has no stop: a 2-2 link starting with one is no sentence
+    # boundary that moved, so it gets no stagger bonus, and the headlines stay
+    # linked (when the bonus did not ask for a stop at the end of all four
+    # sentences, "Mye regn" came out as a sentence without counterpart and a
+    # 2-2 link joined "Rain" to the sentence after it).
+    source = [["Mye regn", "Vi reiste tidlig om morgenen til Bergen med toget.", "Det regnet."]]
+    target = [["Rain", "We left early in the morning for Bergen by train. It rained."]]
+    source[0].append("Alle kom trygt hjem.")
+    target[0].append("Everybody got home safely.")
+    links = pairs(align_sentences(source, target))
+    assert links == [((0,), (0,)), ((1, 2), (1,)), ((3,), (2,))]
+
+
+def test_a_sentence_without_counterpart_may_end_a_paragraph() -> None:
+    # The last sentence of a paragraph has no counterpart. The link before it
+    # ends the paragraph on the other side only and pays for that, but the
+    # paragraphs do end together right after; without the refund the sentence
+    # was moved up a place (source side) or merged into the link (target side).
+    start, end = ["Vi reiste tidlig om morgenen."], ["Alle kom trygt hjem."]
+    source = [[*start, "Det regnet hele dagen.", "Vinden var svært kald og sterk."], end]
+    target = [
+        ["We left early in the morning.", "It rained all day."],
+        ["Everybody got home safely."],
+    ]
+    on, off = _with_and_without(source, target, "paragraph_refund")
+    assert on == [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((3,), (2,))]
+    assert off == [((0,), (0,)), ((1,), ()), ((2,), (1,)), ((3,), (2,))]
+
+    source = [["Vi reiste tidlig om morgenen til Bergen.", "Det regnet hele dagen i Bergen."], end]
+    target = [
+        ["We left early in the morning for Bergen.", "It rained all day in Bergen."],
+        ["Everybody got home safely."],
+    ]
+    target[0].append("Nobody had an umbrella.")
+    on, off = _with_and_without(source, target, "paragraph_refund")
+    assert on == [((0,), (0,)), ((1,), (1,)), ((), (2,)), ((2,), (3,))]
+    assert off == [((0,), (0,)), ((1,), (1, 2)), ((2,), (3,))]

@@ -12,9 +12,11 @@ and 2-2, within and across paragraphs. It needs no model:
   the document pair count, weighted by how rare they are, and a candidate
   link scores their Dice overlap;
 * paragraph boundaries as soft anchors (a link that ends a paragraph on one
-  side only, or merges sentences of two paragraphs, pays a small penalty);
+  side only, or merges sentences of two paragraphs, pays a small penalty,
+  which a sentence without counterpart ending the paragraph gives back);
 * punctuation structure a translation keeps: how a link's last sentences end,
-  how many sentence stops and quotation marks each side has;
+  how many sentence stops and quotation marks each side has, and whether a
+  2-2 link's inner boundary sits at a different stop on each side;
 * optionally, when the caller has a machine translation of every source
   sentence, the chrF of that translation against each candidate target (as
   Bleualign does with BLEU).

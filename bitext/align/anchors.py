@@ -83,7 +83,14 @@ _CONCEPT_OF = {word: key for key, words in _CONCEPTS.items() for word in words.s
 # Short forms that are common words in some language are only taken capitalised.
 _MONTH_NEEDS_CAPITAL = {"may", "mar"}
 
-_TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|\w+|[?!%]|[\"«»“”„‟\u201e]", re.UNICODE)
+# Numbers: groups of three digits after a space (or a no-break space) are
+# one number, as Norwegian, Swedish and French write thousands ("380 000" is
+# "380.000" in German and "380,000" in English).
+_TOKEN = re.compile(
+    r"(?<!\d)\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?(?!\d)|\d+(?:[.,:]\d+)*|\w+|[?!%]"
+    r"|[\"«»“”„‟\u201e]",
+    re.UNICODE,
+)
 _QUOTES = set('"«»“”„‟')
 _NON_DIGIT = re.compile(r"\D")
 

@@ -68,6 +68,16 @@ class AlignParams:
     # A link pays this for each quotation mark (" « » “ ” „) one side has more
     # than the other, at most two: a translation quotes what its source quotes.
     quote_penalty: float = 0.5
+    # A 2-2 link costs this much less when its inner boundary sits at a
+    # different sentence stop on each side: its first source sentence has
+    # more stops than its first target sentence and its second fewer, or the
+    # reverse. Two 1-1 links would then each pay a stop it lacks.
+    stagger_bonus: float = 3.0
+    # A 1-0/0-1 link that ends a paragraph on its side, where the other side's
+    # paragraph ended just before it, gets this back: the link before it paid
+    # `paragraph_penalty` for ending a paragraph on the other side only, but
+    # the paragraphs do end together, after the sentence without counterpart.
+    paragraph_refund: float = 1.5
     band: int = 30  # initial half-width of the band
     max_widen: int = 4  # times the band may double when the path nears its edge
 
@@ -88,6 +98,8 @@ LENGTH_ONLY = AlignParams(
     end_penalty=0.0,
     stop_penalty=0.0,
     quote_penalty=0.0,
+    stagger_bonus=0.0,
+    paragraph_refund=0.0,
 )
 """Plain Gale-Church (1993): length costs and their published priors only."""
 
@@ -292,6 +304,16 @@ class CostModel:
                     k += 1
         return overlap
 
+    def insert_refund(self) -> np.ndarray | None:
+        """`paragraph_refund` of a 0-1 link ending at target j (index j), in a
+        row whose source sentence before ends a paragraph; None if off."""
+        if not self.p.paragraph_refund:
+            return None
+        ends = self.tgt_ends
+        refund = np.zeros(self.m + 1)
+        refund[1:] = ends[1:] & ~ends[:-1]
+        return self.p.paragraph_refund * refund
+
     # ---- link costs ------------------------------------------------------
 
     def length_cost(self, ls: np.ndarray, lt: np.ndarray) -> np.ndarray:
@@ -404,7 +426,27 @@ class CostModel:
         cost = cost + p.stop_penalty * np.minimum(np.maximum(np.abs(ds - dt) - slack, 0), 2)
         qs = src.cumquotes[iic] - src.cumquotes[iic - a]
         qt = tgt.cumquotes[jjc] - tgt.cumquotes[jjc - b]
-        return cost + p.quote_penalty * np.minimum(np.abs(qs - qt), 2)
+        cost = cost + p.quote_penalty * np.minimum(np.abs(qs - qt), 2)
+        if a == b == 2 and p.stagger_bonus:
+            cost = cost - p.stagger_bonus * self._staggered(iic, jjc, ds - dt)
+        return cost
+
+    def _staggered(self, iic: np.ndarray, jjc: np.ndarray, excess: np.ndarray) -> np.ndarray:
+        """2-2 links whose inner boundary sits at a different sentence stop on
+        each side (`A B | C` against `D | E F`): the first source sentence has
+        more stops than the first target sentence and the second fewer, or
+        the reverse, and all four sentences end in a stop, so none is a
+        headline or a cut line. `excess` is the source's extra stops over
+        the whole link."""
+        src, tgt = self.src, self.tgt
+        first = (src.cumstops[iic - 1] - src.cumstops[iic - 2]) - (
+            tgt.cumstops[jjc - 1] - tgt.cumstops[jjc - 2]
+        )
+        second = excess - first
+        src_stop = (src.end_marks >= 1) & (src.end_marks <= 3)
+        tgt_stop = (tgt.end_marks >= 1) & (tgt.end_marks <= 3)
+        stops = src_stop[iic - 1] & src_stop[iic] & tgt_stop[jjc - 1] & tgt_stop[jjc]
+        return (first * second < 0) & stops
 
     def cost(self, band: Band, a: int, b: int, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
         """Cost of a-b links ending at source ii and target jj (see `AlignParams`)."""
@@ -418,6 +460,11 @@ class CostModel:
                 else:
                     orphans = self.anchors.tgt_orphans[np.clip(jj, 1, self.m) - 1]
                 cost = cost - p.orphan_bonus * np.minimum(orphans, 1)
+            if a and p.paragraph_refund:
+                iic = np.clip(ii, 1, self.n)
+                jjc = np.clip(jj, 0, self.m)
+                ends = self.src_ends[iic] & self.tgt_ends[jjc] & ~self.src_ends[iic - 1]
+                cost = cost - p.paragraph_refund * ends
             return cost
         prior = p.prior_11 if a == b == 1 else p.prior_22 if a == b == 2 else p.prior_21
         cost = length + prior

@@ -83,11 +83,17 @@ def _fill(model: CostModel, band: Band) -> tuple[np.ndarray, np.ndarray]:
     back = np.full((n + 1, width), -1, np.int8)
     ks = np.arange(width)
     insert_type = LINK_TYPES.index((0, 1))
-    # 0-1 links do not depend on the row: cost of target sentence j-1.
+    # 0-1 links: cost of target sentence j-1, the same in every row, less the
+    # paragraph refund in rows whose source sentence before ends a paragraph.
     all_j = np.arange(m + 1)
     insert_cost = model.cost(band, 0, 1, np.zeros(1, np.int64), all_j)
     insert_cost[0] = 0.0
     insert_pad = np.concatenate([np.zeros(width), insert_cost, np.zeros(width)])
+    refund = model.insert_refund()
+    refund_pad = None
+    if refund is not None:
+        refund_pad = np.concatenate([np.zeros(width), refund, np.zeros(width)])
+    src_ends = model.src_ends.tolist()
     row_types = [(t, a, b) for t, (a, b) in enumerate(LINK_TYPES) if a > 0]
     inf_row = np.full(width, inf)
     none_row = np.full(width, -1, np.int8)
@@ -125,6 +131,8 @@ def _fill(model: CostModel, band: Band) -> tuple[np.ndarray, np.ndarray]:
                 best[outside] = inf
             # 0-1 links inside the row: D[j] = min(best[j], D[j-1] + ins[j]).
             ins = insert_pad[j0 + width : j0 + 2 * width].copy()
+            if refund_pad is not None and src_ends[i]:
+                ins -= refund_pad[j0 + width : j0 + 2 * width]
             ins[0] = 0.0
             csum = np.cumsum(ins)
             row = best - csum
