@@ -288,14 +288,36 @@ def _inputs(paths: list[Path] | None, name: str) -> list[Path]:
     )
 
 
-def _check_model_options(device: str, compute_type: str) -> None:
-    """--device and --compute-type, refused (exit 2) before any file is read."""
+def _model_settings(
+    *,
+    device: str,
+    compute_type: str,
+    threads: int | None,
+    fast: bool,
+    models_dir: Path | None,
+    glossary: list[Path] | None,
+    no_default_glossary: bool,
+    replicas: int | None = None,
+) -> dict:
+    """The `TranslateOptions` fields of the model options translate, review and
+    serve share; --device and --compute-type refused (exit 2) before any file
+    is read."""
     from bitext.engine import COMPUTE_TYPES, DEVICES
 
     if device not in DEVICES:
         _refuse("--device must be 'auto', 'cpu' or 'cuda'")
     if compute_type not in COMPUTE_TYPES:
         _refuse(f"--compute-type must be one of {', '.join(COMPUTE_TYPES)}, not {compute_type!r}")
+    return {
+        "device": device,
+        "compute_type": compute_type,
+        "threads": threads,
+        "replicas": replicas,
+        "fast": fast,
+        "models_dir": models_dir,
+        "glossaries": list(glossary or []),
+        "default_glossary": not no_default_glossary,
+    }
 
 
 def _refuse(message: str) -> NoReturn:
@@ -465,7 +487,16 @@ def translate(
     from bitext.pipeline import TranslateOptions
 
     formats = _export_choices(format, granularity)
-    _check_model_options(device, compute_type)
+    model = _model_settings(
+        device=device,
+        compute_type=compute_type,
+        threads=threads,
+        replicas=replicas,
+        fast=fast,
+        models_dir=models_dir,
+        glossary=glossary,
+        no_default_glossary=no_default_glossary,
+    )
     from bitext.engines import UnknownEngine, engine_names
 
     if engine not in engine_names():
@@ -475,18 +506,11 @@ def translate(
         formats=formats,
         source_lang=source,
         target_lang=target,
-        fast=fast,
-        models_dir=models_dir,
-        device=device,
-        compute_type=compute_type,
-        threads=threads,
-        replicas=replicas,
+        **model,
         overwrite=overwrite,
         discard_edits=discard_edits,
         granularity=granularity,
         combine=combine,
-        glossaries=list(glossary or []),
-        default_glossary=not no_default_glossary,
         cache=not no_cache,
         limits=limits,
         engine=engine,
@@ -1338,13 +1362,15 @@ def review(
     options = TranslateOptions(
         output_dir=exports,
         source_lang=source,
-        fast=fast,
-        device=device,
-        compute_type=compute_type,
-        threads=threads,
-        models_dir=models_dir,
-        glossaries=list(glossary or []),
-        default_glossary=not no_default_glossary,
+        **_model_settings(
+            device=device,
+            compute_type=compute_type,
+            threads=threads,
+            fast=fast,
+            models_dir=models_dir,
+            glossary=glossary,
+            no_default_glossary=no_default_glossary,
+        ),
     )
     announce = functools.partial(typer.echo, err=False)
     try:
@@ -1410,21 +1436,20 @@ def serve(
     from bitext.web.service import ServeOptions
     from bitext.web.serving import serve as run_server
 
-    _check_model_options(device, compute_type)
+    model = _model_settings(
+        device=device,
+        compute_type=compute_type,
+        threads=threads,
+        replicas=replicas,
+        fast=fast,
+        models_dir=models_dir,
+        glossary=glossary,
+        no_default_glossary=no_default_glossary,
+    )
     if max_queued < 1 or request_seconds <= 0:
         _refuse("--max-queued and --request-seconds must be positive")
     options = ServeOptions(
-        translate=TranslateOptions(
-            models_dir=models_dir,
-            device=device,
-            compute_type=compute_type,
-            threads=threads,
-            replicas=replicas,
-            fast=fast,
-            glossaries=list(glossary or []),
-            default_glossary=not no_default_glossary,
-            cache=not no_cache,
-        ),
+        translate=TranslateOptions(**model, cache=not no_cache),
         cross_request=not no_batching,
         max_queued=max_queued,
         request_seconds=request_seconds,

@@ -47,11 +47,13 @@ def test_device_cuda_without_a_gpu_exits_2_and_writes_nothing(tmp_path, installe
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("command", ["translate", "serve"])
+@pytest.mark.parametrize("command", ["translate", "review", "serve"])
 def test_an_unknown_compute_type_exits_2_before_anything_is_read(tmp_path, command):
     args = [command, "--compute-type", "int7", "--models-dir", str(tmp_path / "none")]
     if command == "translate":
         args += [str(SEED), "-o", str(tmp_path / "out")]
+    if command == "review":
+        args += [str(tmp_path / "out"), "--no-browser"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2, result.output
     assert "--compute-type must be one of" in result.output and "'int7'" in result.output
