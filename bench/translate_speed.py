@@ -133,21 +133,26 @@ def model_paragraphs(folder: Path) -> list[tuple[str, list[str]]]:
 # -- arms ---------------------------------------------------------------------
 
 
-def arm_raw(store: Path, sentences: list[str], threads: int, batch_tokens: int):
-    """(c) raw CTranslate2: unique sentences, length-sorted, token-bounded batches."""
+def raw_model(store: Path, replicas: int, threads: int):
+    """The nb->en package's tokenizer, and its model straight from CTranslate2."""
     import ctranslate2
 
     from bitext.models import find_package
 
     package = find_package("nb", "en", store)
-    tokenizer = package.load_argos().tokenizer
     model = ctranslate2.Translator(
         str(package.path / "model"),
         device="cpu",
         compute_type="int8",
-        inter_threads=1,
+        inter_threads=replicas,
         intra_threads=threads,
     )
+    return package.load_argos().tokenizer, model
+
+
+def arm_raw(store: Path, sentences: list[str], threads: int, batch_tokens: int):
+    """(c) raw CTranslate2: unique sentences, length-sorted, token-bounded batches."""
+    tokenizer, model = raw_model(store, 1, threads)
     start = time.perf_counter()
     unique = list(dict.fromkeys(sentences))
     tokens = [tokenizer.encode(s) for s in unique]
@@ -426,21 +431,10 @@ def _layout_worker(kind: str, spawned: str, *args: str) -> None:
 def _raw_layout(corpus: Path, store: Path, replicas: int, threads: int) -> dict:
     """Raw CTranslate2: the unique sentences in the engine's batches
     (`plan_batches`), all submitted at once to `replicas` x `threads`."""
-    import ctranslate2
-
     from bitext.engine import DEFAULT_BATCH_TOKENS, plan_batches
-    from bitext.models import find_package
 
     sentences = [s for _, p in model_paragraphs(corpus) for s in p]
-    package = find_package("nb", "en", store)
-    tokenizer = package.load_argos().tokenizer
-    model = ctranslate2.Translator(
-        str(package.path / "model"),
-        device="cpu",
-        compute_type="int8",
-        inter_threads=replicas,
-        intra_threads=threads,
-    )
+    tokenizer, model = raw_model(store, replicas, threads)
     start = time.perf_counter()
     unique = list(dict.fromkeys(s for s in sentences if s.strip()))
     tokens = [tokenizer.encode(s) for s in unique]
